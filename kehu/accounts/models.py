@@ -1,0 +1,99 @@
+"""People and the team tree."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kehu.core.models import TrackedModel
+
+
+class User(AbstractUser):
+    """A person who signs in. ``display_name`` is what colleagues see (usually the Chinese name)."""
+
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    title = models.CharField(_("job title"), max_length=64, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the team's default language."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empty: the team's time zone."),
+    )
+    history = HistoricalRecords(excluded_fields=["last_login", "password"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    @property
+    def initials(self) -> str:
+        name = str(self).strip()
+        if not name:
+            return "?"
+        if name.isascii():
+            parts = name.split()
+            return "".join(p[0] for p in parts[:2]).upper()
+        return name[-2:] if len(name) > 2 else name
+
+
+class Team(TrackedModel):
+    """A node of the organisation tree: company → department → team."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.TEAM)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="teams", blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="team_unique_name_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,35 @@
+"""Reads about people and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from kehu.accounts.models import Team, User
+
+
+def team_subtree_ids(root_ids: set[int]) -> set[int]:
+    """The given teams and all teams below them (the tree is small: one query per level)."""
+    found = set(root_ids)
+    frontier = set(root_ids)
+    while frontier:
+        frontier = (
+            set(Team.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        )
+        found |= frontier
+    return found
+
+
+def users_led_by(user: Any) -> QuerySet[User]:
+    """The user and everyone in the teams (and sub-teams) the user leads."""
+    led = set(Team.objects.filter(leader=user).values_list("id", flat=True))
+    if not led:
+        return User.objects.filter(pk=user.pk)
+    teams = team_subtree_ids(led)
+    member_ids = set(User.objects.filter(teams__in=teams).values_list("id", flat=True))
+    return User.objects.filter(pk__in=member_ids | {user.pk})
+
+
+def active_users() -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("username")

@@ -1,0 +1,259 @@
+"""Generic list / detail / edit / delete views with HTMX partial rendering.
+
+An app's view is a few declarative lines: the selector that scopes records to the user, the
+columns, the filterset, the form and the service that writes. Lists are keyset-paginated and
+sortable on declared columns only; a request from HTMX gets just the ``results`` partial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.views import View
+
+from kehu.core.htmx import is_htmx, toast
+from kehu.core.locking import StaleWriteError
+from kehu.core.pagination import InvalidCursor, paginate_keyset
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: ``name`` is the model field (or attribute) shown and sorted on."""
+
+    name: str
+    label: str | Promise
+    sortable: bool = True
+    template: str | None = None  # a partial to render the cell, e.g. "customers/_cells.html#owner"
+    link: bool = False  # the cell links to the row's detail page
+    order_by: str | None = None  # the field to sort on, when it differs from ``name``
+
+    @property
+    def sort_key(self) -> str:
+        return self.order_by or self.name
+
+
+class ScopedObjectMixin(LoginRequiredMixin):
+    """Fetches the object through the app's selector: out of scope means 404."""
+
+    get_for: Callable[[Any, int], Model]
+
+    def get_object(self) -> Model:
+        try:
+            pk = int(self.kwargs["pk"])  # type: ignore[attr-defined]
+        except (KeyError, ValueError) as exc:
+            raise Http404 from exc
+        return type(self).get_for(self.request.user, pk)  # type: ignore[attr-defined]
+
+
+class ObjectListView(LoginRequiredMixin, View):
+    selector: Callable[[Any], QuerySet[Any]]
+    columns: list[Column]
+    filterset_class: Any = None
+    default_ordering: list[str] = ["-pk"]
+    page_size = 50
+    max_page_size = 200
+    template_name = "core/object_list.html"
+    title: str | Promise = ""
+    create_url: str | None = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return type(self).selector(self.request.user)
+
+    def sorting(self) -> list[str]:
+        requested = self.request.GET.get("sort", "")
+        allowed = {c.name: c.sort_key for c in self.columns if c.sortable}
+        if requested.lstrip("-") in allowed:
+            field = allowed[requested.lstrip("-")]
+            return [f"-{field}" if requested.startswith("-") else field]
+        return list(self.default_ordering)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        qs = self.get_queryset()
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            if filterset.is_bound and not filterset.is_valid():
+                messages.warning(request, _("Some filters were not valid and were ignored."))
+            else:
+                qs = filterset.qs
+        try:
+            limit = min(int(request.GET.get("limit", self.page_size)), self.max_page_size)
+        except ValueError:
+            limit = self.page_size
+        try:
+            page = paginate_keyset(
+                qs,
+                ordering=self.sorting(),
+                limit=max(limit, 1),
+                after=request.GET.get("after") or None,
+                before=request.GET.get("before") or None,
+            )
+        except InvalidCursor:
+            messages.warning(request, _("That page link has expired; showing the first page."))
+            page = paginate_keyset(qs, ordering=self.sorting(), limit=self.page_size)
+        context = {
+            "title": self.title,
+            "columns": self.columns,
+            "page": page,
+            "filterset": filterset,
+            "sort": request.GET.get("sort", ""),
+            "query": self._query_without_paging(request),
+            "create_url": self.create_url,
+        }
+        context.update(self.extra_context())
+        template = f"{self.template_name}#results" if is_htmx(request) else self.template_name
+        return render(request, template, context)
+
+    def extra_context(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def _query_without_paging(request: HttpRequest) -> str:
+        params = request.GET.copy()
+        for key in ("after", "before"):
+            params.pop(key, None)
+        return params.urlencode()
+
+
+class ObjectDetailView(ScopedObjectMixin, View):
+    template_name: str
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return render(request, self.template_name, {"object": obj, **self.extra_context(obj)})
+
+    def extra_context(self, obj: Model) -> dict[str, Any]:
+        return {}
+
+
+class ObjectEditView(ScopedObjectMixin, View):
+    """Edit through a form that carries the ``version`` it was read at.
+
+    ``save`` calls the app's service; a :class:`StaleWriteError` re-renders the form with the
+    newer values and HTTP 409, keeping what the user typed in ``conflict_form``.
+    """
+
+    form_class: type[forms.Form]
+    template_name = "core/object_form.html"
+    title: str | Promise = ""
+
+    def save(self, obj: Model, form: forms.Form) -> Model:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def initial(self, obj: Model) -> dict[str, Any]:
+        return {"version": getattr(obj, "version", None)}
+
+    def get_form(self, obj: Model, data: Any = None) -> forms.Form:
+        return self.form_class(data=data, instance=obj, initial=self.initial(obj))  # type: ignore[call-arg]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return self.render(obj, self.get_form(obj))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = self.get_form(obj, request.POST)
+        if form.is_valid():
+            try:
+                saved = self.save(obj, form)
+            except StaleWriteError as exc:
+                return self.render(
+                    exc.instance,
+                    form,
+                    status=409,
+                    conflict=str(exc.message),
+                    newer=self.newer_values(exc.instance, form),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                message = _("Saved.")
+                if is_htmx(request):
+                    response = HttpResponse(status=204)
+                    response.headers["HX-Redirect"] = saved.get_absolute_url()  # type: ignore[attr-defined]
+                    return toast(response, message)
+                messages.success(request, message)
+                return HttpResponseRedirect(saved.get_absolute_url())  # type: ignore[attr-defined]
+        return self.render(obj, form, status=400)
+
+    @staticmethod
+    def newer_values(current: Model, form: forms.Form) -> dict[str, Any]:
+        """Fields whose saved value differs from what the user typed, shown as saved now."""
+        newer: dict[str, Any] = {}
+        for name, typed in form.cleaned_data.items():
+            if name == "version" or not hasattr(current, name):
+                continue
+            saved = getattr(current, name)
+            if saved != typed:
+                display = getattr(current, f"get_{name}_display", None)
+                newer[name] = display() if callable(display) else saved
+        return newer
+
+    def render(self, obj: Model, form: forms.Form, status: int = 200, **extra: Any) -> HttpResponse:
+        context = {"object": obj, "form": form, "title": self.title, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ObjectCreateView(LoginRequiredMixin, View):
+    """Create through a form and the app's service (``create``)."""
+
+    form_class: type[forms.Form]
+    template_name = "core/object_form.html"
+    title: str | Promise = ""
+
+    def create(self, form: forms.Form) -> Model:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_form(self, data: Any = None) -> forms.Form:
+        return self.form_class(data=data)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return render(request, self.template_name, {"form": self.get_form(), "title": self.title})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                obj = self.create(form)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Created."))
+                return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[attr-defined]
+        context = {"form": form, "title": self.title}
+        return render(request, self.template_name, context, status=400)
+
+
+class ObjectDeleteView(ScopedObjectMixin, View):
+    """Confirm, then delete through the app's service (``delete``); the record must be in the
+    user's ``delete`` scope, otherwise 404."""
+
+    template_name = "core/object_confirm_delete.html"
+    success_url: str = "/"
+
+    def delete(self, obj: Model) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return render(request, self.template_name, {"object": self.get_object()})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        self.delete(obj)
+        messages.success(request, _("Deleted."))
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response.headers["HX-Redirect"] = self.success_url
+            return response
+        return HttpResponseRedirect(self.success_url)

@@ -1,0 +1,20 @@
+"""Reads owned by core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from kehu.core.models import Notification
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """A user's inbox; nobody reads another person's notifications, administrators included."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)
+
+
+def unread_count(user: Any) -> int:
+    return notifications_for(user).filter(read_at__isnull=True).count()

@@ -1,0 +1,108 @@
+"""Template helpers for the Kehu shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+@register.simple_tag
+def icon(name: str, extra_class: str = "") -> SafeString:
+    """An inline SVG that references the icon sprite (no icon font, no inline scripts)."""
+    sprite = static("vendor/lucide/sprite.svg")
+    return format_html(
+        '<svg class="icon {}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        extra_class,
+        sprite,
+        name,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: template.Context, url: str) -> SafeString:
+    request = context.get("request")
+    current = SafeString('aria-current="page"')
+    if request is None:
+        return SafeString("")
+    if url == "/":
+        return current if request.path == "/" else SafeString("")
+    return current if request.path.startswith(url) else SafeString("")
+
+
+@register.simple_tag(takes_context=True)
+def sort_url(context: template.Context, column: Any) -> str:
+    """The query string that sorts by ``column``, toggling the direction when already sorted."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    current = params.get("sort", "")
+    params["sort"] = f"-{column.name}" if current == column.name else column.name
+    return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, key: str, cursor: str) -> str:
+    request = context["request"]
+    params = request.GET.copy()
+    for k in ("after", "before"):
+        params.pop(k, None)
+    params[key] = cursor
+    return "?" + params.urlencode()
+
+
+@register.filter
+def attr(obj: Any, name: str) -> Any:
+    value = getattr(obj, name, "")
+    return value() if callable(value) else value
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def relative_day(value: dt.datetime | None) -> str:
+    """今天 / 明天 / 3 天后 / 逾期 2 天 — how far a date is from today, in the team's zone."""
+    if value is None:
+        return ""
+    today = timezone.localdate()
+    days = (timezone.localtime(value).date() - today).days
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    if days == -1:
+        return _("yesterday")
+    if days > 0:
+        return ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
+    return ngettext("%(n)d day ago", "%(n)d days ago", -days) % {"n": -days}
+
+
+@register.filter
+def due_class(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    now = timezone.now()
+    if value < now:
+        return "due-overdue"
+    if value < now + dt.timedelta(days=2):
+        return "due-soon"
+    return ""
+
+
+@register.simple_tag
+def query(**params: Any) -> str:
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})

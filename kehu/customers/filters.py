@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.models import Customer
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    level = django_filters.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"))
+    status = django_filters.MultipleChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    city = django_filters.CharFilter(lookup_expr="icontains", label=_("City"))
+    follow_up = django_filters.ChoiceFilter(
+        method="follow_up_state",
+        label=_("Follow-up"),
+        choices=[("overdue", _("Overdue")), ("week", _("Due within 7 days"))],
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "level", "status", "city", "follow_up"]
+
+    def search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(city__icontains=value)
+        )
+
+    def follow_up_state(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        now = timezone.now()
+        if value == "overdue":
+            return queryset.filter(next_follow_up_at__lt=now)
+        if value == "week":
+            return queryset.filter(
+                next_follow_up_at__gte=now, next_follow_up_at__lte=now + dt.timedelta(days=7)
+            )
+        return queryset

@@ -1,0 +1,146 @@
+"""Every write to customers, contacts and interactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from kehu.core.events import Event, publish
+from kehu.core.locking import save_versioned
+from kehu.customers.models import Contact, Customer, Interaction
+
+
+@transaction.atomic
+def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) -> Customer:
+    customer = Customer(name=name.strip(), owner=owner or actor, created_by=actor, updated_by=actor)
+    for key, value in fields.items():
+        setattr(customer, key, value)
+    customer.full_clean()
+    customer.save()
+    publish(
+        Event(
+            "customer.created",
+            actor_id=getattr(actor, "pk", None),
+            object_type="customer",
+            object_id=customer.pk,
+        )
+    )
+    return customer
+
+
+@transaction.atomic
+def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
+    contact = Contact(customer=customer, name=name.strip(), created_by=actor, updated_by=actor)
+    for key, value in fields.items():
+        setattr(contact, key, value)
+    contact.full_clean()
+    contact.save()
+    publish(
+        Event(
+            "contact.created",
+            actor_id=getattr(actor, "pk", None),
+            object_type="contact",
+            object_id=contact.pk,
+        )
+    )
+    return contact
+
+
+@transaction.atomic
+def log_interaction(
+    *,
+    actor: Any,
+    customer: Customer,
+    kind: str,
+    occurred_at: dt.datetime,
+    summary: str,
+    outcome: str = "",
+    next_step: str = "",
+    next_follow_up_at: dt.datetime | None = None,
+    contacts: list[Contact] | None = None,
+) -> Interaction:
+    """Record an interaction; the customer's last contact follows the newest one and the next
+    follow-up is taken from the interaction's next step when one is given."""
+    interaction = Interaction(
+        customer=customer,
+        kind=kind,
+        occurred_at=occurred_at,
+        user=actor,
+        summary=summary,
+        outcome=outcome,
+        next_step=next_step,
+        created_by=actor,
+        updated_by=actor,
+    )
+    interaction.full_clean()
+    interaction.save()
+    if contacts:
+        interaction.contacts.set(contacts)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    update_fields = []
+    if locked.last_contact_at is None or occurred_at > locked.last_contact_at:
+        locked.last_contact_at = occurred_at
+        update_fields.append("last_contact_at")
+    if next_follow_up_at is not None:
+        locked.next_follow_up_at = next_follow_up_at
+        locked.follow_up_plan = next_step
+        update_fields += ["next_follow_up_at", "follow_up_plan"]
+    if update_fields:
+        locked.save(update_fields=update_fields)
+        for name in update_fields:
+            setattr(customer, name, getattr(locked, name))
+    publish(
+        Event(
+            "interaction.logged",
+            actor_id=getattr(actor, "pk", None),
+            object_type="interaction",
+            object_id=interaction.pk,
+            data={"customer_id": customer.pk},
+        )
+    )
+    return interaction
+
+
+EDITABLE_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "level",
+    "status",
+    "source",
+    "industry",
+    "province",
+    "city",
+    "address",
+    "purchase_intent",
+    "need_description",
+    "preferences",
+    "notes",
+)
+
+
+@transaction.atomic
+def update_customer(
+    *, actor: Any, customer: Customer, expected_version: int | None, **changes: Any
+) -> Customer:
+    """Apply ``changes`` if nobody saved the customer since ``expected_version`` was read."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = [k for k, v in changes.items() if getattr(customer, k) != v]
+    for key in changed:
+        setattr(customer, key, changes[key])
+    customer.full_clean()
+    save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
+    publish(
+        Event(
+            "customer.updated",
+            actor_id=getattr(actor, "pk", None),
+            object_type="customer",
+            object_id=customer.pk,
+            data={"fields": changed},
+        )
+    )
+    return customer

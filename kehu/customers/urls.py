@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kehu.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
+]

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from kehu.core.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

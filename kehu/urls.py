@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from kehu.accounts.views import LoginView
+from kehu.api import api
+from kehu.core import views as core_views
+
+handler400 = "kehu.core.views.error_400"
+handler403 = "kehu.core.views.error_403"
+handler404 = "kehu.core.views.error_404"
+handler500 = "kehu.core.views.error_500"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", core_views.switch_language, name="switch_language"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/bell/", core_views.bell, name="notifications_bell"),
+    path("notifications/read/", core_views.mark_all_read, name="notifications_read"),
+    path("customers/", include("kehu.customers.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,9 @@
+"""WSGI entry point (test live servers); production serves ASGI with `kehu serve`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
+
+application = get_wsgi_application()
