@@ -7,6 +7,7 @@ sortable on declared columns only; a request from HTMX gets just the ``results``
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ class ObjectListView(LoginRequiredMixin, View):
     page_size = 50
     max_page_size = 200
     template_name = "core/object_list.html"
+    results_template = "core/object_list.html#results"  # what an HTMX request gets
     title: str | Promise = ""
     create_url: str | None = None
 
@@ -112,7 +114,7 @@ class ObjectListView(LoginRequiredMixin, View):
             "create_url": self.create_url,
         }
         context.update(self.extra_context())
-        template = f"{self.template_name}#results" if is_htmx(request) else self.template_name
+        template = self.results_template if is_htmx(request) else self.template_name
         return render(request, template, context)
 
     def extra_context(self) -> dict[str, Any]:
@@ -155,7 +157,11 @@ class ObjectEditView(ScopedObjectMixin, View):
         return {"version": getattr(obj, "version", None)}
 
     def get_form(self, obj: Model, data: Any = None) -> forms.Form:
-        return self.form_class(data=data, instance=obj, initial=self.initial(obj))  # type: ignore[call-arg]
+        # A ModelForm writes cleaned values onto its instance while validating; give it a copy
+        # so the service still sees the values as read and can tell what changed.
+        return self.form_class(  # type: ignore[call-arg]
+            data=data, instance=copy.copy(obj), initial=self.initial(obj)
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()

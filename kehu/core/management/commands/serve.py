@@ -73,6 +73,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         try:
             server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the Ctrl-C it handled: a clean stop
         finally:
             sock.close()
             if worker is not None:

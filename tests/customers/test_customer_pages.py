@@ -1,0 +1,168 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kehu.customers import services
+from kehu.customers.models import Customer
+
+
+def test_out_of_scope_customer_answers_404(logged_in, other_user, make_customer):
+    theirs = make_customer(other_user)
+    assert logged_in.get(f"/customers/{theirs.pk}/").status_code == 404
+    assert logged_in.get(f"/customers/{theirs.pk}/edit/").status_code == 404
+
+
+def test_team_leader_sees_the_teams_customers(client, make_user, make_customer):
+    from kehu.accounts.models import Team
+
+    leader, member, outsider = make_user("leader"), make_user("member"), make_user("outsider")
+    team = Team.objects.create(name="华东销售组", leader=leader)
+    team.members.add(member)
+    c = make_customer(member)
+    client.force_login(leader)
+    assert client.get(f"/customers/{c.pk}/").status_code == 200
+    client.force_login(outsider)
+    assert client.get(f"/customers/{c.pk}/").status_code == 404
+
+
+def test_list_shows_only_visible_customers_and_filters(logged_in, user, other_user, make_customer):
+    make_customer(user, name="杭州启明贸易有限公司", level="A")
+    make_customer(user, name="宁波恒泰电子有限公司", level="C")
+    make_customer(other_user, name="别人的客户有限公司", level="A")
+    page = logged_in.get("/customers/").content.decode()
+    assert "杭州启明贸易有限公司" in page and "别人的客户有限公司" not in page
+    filtered = logged_in.get("/customers/?level=A").content.decode()
+    assert "杭州启明贸易有限公司" in filtered and "宁波恒泰电子有限公司" not in filtered
+    searched = logged_in.get("/customers/?q=恒泰").content.decode()
+    assert "宁波恒泰电子有限公司" in searched and "杭州启明贸易有限公司" not in searched
+
+
+def test_list_sorting_is_limited_to_declared_columns(logged_in, user, make_customer):
+    make_customer(user, name="B 客户")
+    make_customer(user, name="A 客户")
+    page = logged_in.get("/customers/?sort=-name").content.decode()
+    assert page.index("B 客户") < page.index("A 客户")
+    assert logged_in.get("/customers/?sort=password").status_code == 200
+
+
+def test_list_query_count_does_not_grow_with_rows(logged_in, user, make_customer):
+    for _ in range(3):
+        make_customer(user)
+    with CaptureQueriesContext(connection) as few:
+        logged_in.get("/customers/")
+    for _ in range(30):
+        make_customer(user)
+    with CaptureQueriesContext(connection) as many:
+        logged_in.get("/customers/")
+    assert len(many) == len(few)
+
+
+def test_bad_filter_values_do_not_crash(logged_in):
+    response = logged_in.get("/customers/?level=Z&after=garbage")
+    assert response.status_code == 200
+
+
+def test_edit_saves_and_records_history(logged_in, user, make_customer):
+    c = make_customer(user, name="杭州启明贸易有限公司")
+    form = {
+        "name": c.name,
+        "kind": "company",
+        "level": "A",
+        "status": "active",
+        "purchase_intent": "high",
+        "city": "杭州市",
+        "version": c.version,
+    }
+    response = logged_in.post(f"/customers/{c.pk}/edit/", form)
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert (c.level, c.city, c.version) == ("A", "杭州市", 2)
+    assert c.history.filter(history_type="~", history_user=user).count() == 1
+
+
+def test_stale_edit_is_refused_with_409_and_keeps_the_users_input(logged_in, user, make_customer):
+    c = make_customer(user, name="杭州启明贸易有限公司")
+    services.update_customer(
+        actor=user, customer=Customer.objects.get(pk=c.pk), expected_version=1, city="宁波市"
+    )
+    form = {
+        "name": c.name,
+        "kind": "company",
+        "level": "B",
+        "status": "active",
+        "purchase_intent": "none",
+        "city": "上海市",
+        "version": 1,
+    }
+    response = logged_in.post(f"/customers/{c.pk}/edit/", form)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'data-testid="conflict"' in page
+    assert 'value="上海市"' in page  # what the user typed is kept
+    assert 'data-newer="city"' in page and "宁波市" in page  # the newer value is shown
+    c.refresh_from_db()
+    assert (c.city, c.version) == ("宁波市", 2)
+
+
+def test_log_interaction_moves_last_contact_and_follow_up(user, make_customer):
+    c = make_customer(user)
+    when = timezone.now() - dt.timedelta(days=2)
+    follow = timezone.now() + dt.timedelta(days=3)
+    services.log_interaction(
+        actor=user,
+        customer=c,
+        kind="call",
+        occurred_at=when,
+        summary="电话沟通",
+        next_step="发送报价",
+        next_follow_up_at=follow,
+    )
+    services.log_interaction(
+        actor=user,
+        customer=c,
+        kind="call",
+        occurred_at=when - dt.timedelta(days=5),
+        summary="更早的记录",
+    )
+    c.refresh_from_db()
+    assert c.last_contact_at == when
+    assert (c.next_follow_up_at, c.follow_up_plan) == (follow, "发送报价")
+
+
+@pytest.mark.django_db
+def test_demo_is_idempotent_and_realistic():
+    from io import StringIO
+
+    from kehu.accounts.models import Team, User
+    from kehu.core import demo
+    from kehu.customers.models import Contact, Interaction
+
+    demo.load(StringIO())
+    counts = (
+        User.objects.count(),
+        Team.objects.count(),
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
+    )
+    demo.load(StringIO())
+    again = (
+        User.objects.count(),
+        Team.objects.count(),
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
+    )
+    assert counts == again
+    users, teams, customers, contacts, interactions = counts
+    assert 12 <= users <= 15 and teams >= 5
+    assert customers >= 250 and contacts >= customers and interactions >= customers
+    titles = set(User.objects.values_list("title", flat=True))
+    assert {"销售主管", "客户经理", "销售代表", "技术支持", "市场营销专员", "行政助理"} <= titles
+    import phonenumbers
+
+    for mobile in Contact.objects.values_list("mobile", flat=True)[:50]:
+        assert phonenumbers.is_valid_number(phonenumbers.parse(mobile))
