@@ -84,7 +84,15 @@ class ObjectListView(LoginRequiredMixin, View):
         qs = self.get_queryset()
         filterset = None
         if self.filterset_class is not None:
-            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            # A form sends every field; an empty one means "any", not an invalid choice.
+            data = request.GET.copy()
+            for key in list(data):
+                values = [v for v in data.getlist(key) if v.strip()]
+                if values:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+            filterset = self.filterset_class(data or None, queryset=qs, request=request)
             if filterset.is_bound and not filterset.is_valid():
                 messages.warning(request, _("Some filters were not valid and were ignored."))
             else:

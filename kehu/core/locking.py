@@ -49,8 +49,8 @@ def save_versioned(
     expected = instance.version if expected_version is None else expected_version  # type: ignore[attr-defined]
     values: dict[str, Any] = {}
     for name in fields:
-        field = model._meta.get_field(name)
-        values[field.attname] = getattr(instance, field.attname)
+        attname = model._meta.get_field(name).attname  # type: ignore[union-attr]
+        values[attname] = getattr(instance, attname)
     if any(f.name == "updated_at" for f in model._meta.fields):
         instance.updated_at = timezone.now()  # type: ignore[attr-defined]
         values["updated_at"] = instance.updated_at  # type: ignore[attr-defined]
@@ -62,7 +62,7 @@ def save_versioned(
     if changed != 1:
         current = model._default_manager.filter(pk=instance.pk).first()
         if current is None:
-            raise model.DoesNotExist
+            raise model.DoesNotExist  # type: ignore[attr-defined]
         raise StaleWriteError(current, expected)
     instance.version = expected + 1  # type: ignore[attr-defined]
     record_history(instance, user)

@@ -52,7 +52,7 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
 def get_visible_or_404(queryset: QuerySet[M], user: Any, action: str = "view", **lookup: Any) -> M:
     try:
         return restrict(queryset, user, action).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
 
 

@@ -166,3 +166,10 @@ def test_demo_is_idempotent_and_realistic():
 
     for mobile in Contact.objects.values_list("mobile", flat=True)[:50]:
         assert phonenumbers.is_valid_number(phonenumbers.parse(mobile))
+
+
+def test_empty_filter_fields_mean_any(logged_in, user, make_customer):
+    make_customer(user, name="甲客户", level="A")
+    make_customer(user, name="乙客户", level="C")
+    page = logged_in.get("/customers/?q=&level=A&status=&follow_up=").content.decode()
+    assert "甲客户" in page and "乙客户" not in page
