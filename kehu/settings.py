@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -172,7 +173,11 @@ if REDIS_URL:
         "name": env("KEHU_QUEUE_NAME", "kehu"),
         "url": REDIS_URL,
         "immediate": env_bool("KEHU_QUEUE_IMMEDIATE", False),
-        "consumer": {"workers": env_int("KEHU_WORKERS", 2), "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("KEHU_WORKERS", 2),
+            "worker_type": "thread",
+            "verbose": False,
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -182,7 +187,11 @@ else:
         "name": "kehu",
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": env_bool("KEHU_QUEUE_IMMEDIATE", False),
-        "consumer": {"workers": env_int("KEHU_WORKERS", 2), "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("KEHU_WORKERS", 2),
+            "worker_type": "thread",
+            "verbose": False,
+        },
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -255,6 +264,11 @@ STORAGES = {
         )
     },
 }
+# WhiteNoise serves files with a synchronous iterator, which Django's ASGI handler consumes in a
+# thread and warns about on every file. Behind nginx (team mode) static files never reach Kehu.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -283,7 +297,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
-        "huey": {"level": "WARNING"},
+        # run_huey adds its own handler to the "huey" logger; do not print each line twice.
+        "huey": {"level": "WARNING", "propagate": False},
     },
 }
 

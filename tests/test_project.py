@@ -104,3 +104,17 @@ def test_secret_key_is_generated_once_and_kept_private(migrated_data_dir):
 
 def test_debug_is_off_by_default():
     assert settings.DEBUG is False
+
+
+def test_every_icon_used_exists_in_the_sprite():
+    import re
+
+    from kehu.core import navigation
+
+    sprite = ROOT / "node_modules" / "lucide-static" / "sprite.svg"
+    assert sprite.exists(), "run `npm ci`"
+    available = set(re.findall(r'<symbol id="([a-z0-9-]+)"', sprite.read_text()))
+    used = {item.icon for item in navigation._items.values()}
+    for template in (ROOT / "kehu").rglob("*.html"):
+        used |= set(re.findall(r'{% icon "([a-z0-9-]+)"', template.read_text()))
+    assert used - available == set()
