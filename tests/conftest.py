@@ -28,13 +28,18 @@ def require(condition: bool, reason: str) -> None:
 def make_user(db: Any) -> Any:
     from kehu.accounts.models import User
 
-    def make(username: str | None = None, **fields: Any) -> User:
+    def make(username: str | None = None, *, roles: tuple[str, ...] = (), **fields: Any) -> User:
+        from kehu.accounts.models import Role
+
         n = next(_seq)
         username = username or f"user{n}"
         password = fields.pop("password", "s3cret-pass!")
         user = User(username=username, display_name=fields.pop("display_name", username), **fields)
         user.set_password(password)
         user.save()
+        if roles:
+            user.roles.set(Role.objects.filter(code__in=roles))
+            assert user.roles.count() == len(roles), f"unknown role in {roles}"
         return user
 
     return make
@@ -42,12 +47,12 @@ def make_user(db: Any) -> Any:
 
 @pytest.fixture
 def user(make_user: Any) -> Any:
-    return make_user("linxue", display_name="林雪", title="客户经理")
+    return make_user("linxue", display_name="林雪", title="销售代表", roles=("sales_rep",))
 
 
 @pytest.fixture
 def other_user(make_user: Any) -> Any:
-    return make_user("chenhao", display_name="陈浩")
+    return make_user("chenhao", display_name="陈浩", roles=("sales_rep",))
 
 
 @pytest.fixture

@@ -11,6 +11,27 @@ from simple_history.models import HistoricalRecords
 from kehu.core.models import TrackedModel
 
 
+class Role(TrackedModel):
+    """A set of permissions plus a scope per record type; shipped as data, editable by admins."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    scopes = models.JSONField(_("scopes"), default=dict, blank=True)
+    require_2fa = models.BooleanField(_("two-factor sign-in required"), default=False)
+    is_system = models.BooleanField(_("shipped with Kehu"), default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in. ``display_name`` is what colleagues see (usually the Chinese name)."""
 
@@ -31,6 +52,7 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Empty: the team's time zone."),
     )
+    roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
     history = HistoricalRecords(excluded_fields=["last_login", "password"])
 
     class Meta(AbstractUser.Meta):

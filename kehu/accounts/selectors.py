@@ -21,15 +21,16 @@ def team_subtree_ids(root_ids: set[int]) -> set[int]:
     return found
 
 
-def users_led_by(user: Any) -> QuerySet[User]:
-    """The user and everyone in the teams (and sub-teams) the user leads."""
-    led = set(Team.objects.filter(leader=user).values_list("id", flat=True))
-    if not led:
-        return User.objects.filter(pk=user.pk)
-    teams = team_subtree_ids(led)
-    member_ids = set(User.objects.filter(teams__in=teams).values_list("id", flat=True))
-    return User.objects.filter(pk__in=member_ids | {user.pk})
-
-
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("username")
+
+
+def members_of_teams_below(user: Any) -> set[int]:
+    """Members of the teams the user belongs to or leads, and of every team below those."""
+    own = set(user.teams.values_list("id", flat=True)) | set(
+        Team.objects.filter(leader=user).values_list("id", flat=True)
+    )
+    if not own:
+        return set()
+    teams = team_subtree_ids(own)
+    return set(User.objects.filter(teams__in=teams).values_list("id", flat=True))

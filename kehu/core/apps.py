@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscribers register themselves on import; importing here wires the event bus.
-        from kehu.core import subscribers  # noqa: F401
+        from kehu.core import scoping, subscribers  # noqa: F401
+        from kehu.core.models import Notification
+
+        # A notification is its recipient's alone, administrators included.
+        scoping.register(Notification, lambda qs, user, action: qs.filter(recipient=user))
         from kehu.core.navigation import NavItem, register
 
         register(NavItem("home", _("Dashboard"), "home", "house", order=10))

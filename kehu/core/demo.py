@@ -41,21 +41,21 @@ def load(out: TextIO) -> None:
 
 # ---- people and teams -----------------------------------------------------------------------
 
-# username, display name, job title, team key, leads the team
-PEOPLE: list[tuple[str, str, str, str, bool]] = [
-    ("admin", "系统管理员", "管理员", "company", False),
-    ("zhouhang", "周航", "销售主管", "sales", True),
-    ("linxue", "林雪", "客户经理", "sales_east", True),
-    ("chenhao", "陈浩", "客户经理", "sales_south", True),
-    ("wangfang", "王芳", "销售代表", "sales_east", False),
-    ("liuyang", "刘洋", "销售代表", "sales_east", False),
-    ("zhaomin", "赵敏", "销售代表", "sales_south", False),
-    ("sunli", "孙丽", "市场营销专员", "marketing", True),
-    ("hejun", "何军", "市场营销专员", "marketing", False),
-    ("xujing", "徐静", "项目经理", "service", True),
-    ("gaoyuan", "高远", "技术支持", "service_after", True),
-    ("tangwei", "唐伟", "技术支持", "service_after", False),
-    ("yangli", "杨丽", "行政助理", "company", False),
+# username, display name, job title, team key, leads the team, role code
+PEOPLE: list[tuple[str, str, str, str, bool, str]] = [
+    ("admin", "系统管理员", "管理员", "company", False, "administrator"),
+    ("zhouhang", "周航", "销售主管", "sales", True, "sales_director"),
+    ("linxue", "林雪", "客户经理", "sales_east", True, "customer_manager"),
+    ("chenhao", "陈浩", "客户经理", "sales_south", True, "customer_manager"),
+    ("wangfang", "王芳", "销售代表", "sales_east", False, "sales_rep"),
+    ("liuyang", "刘洋", "销售代表", "sales_east", False, "sales_rep"),
+    ("zhaomin", "赵敏", "销售代表", "sales_south", False, "sales_rep"),
+    ("sunli", "孙丽", "市场营销专员", "marketing", True, "marketing_specialist"),
+    ("hejun", "何军", "市场营销专员", "marketing", False, "marketing_specialist"),
+    ("xujing", "徐静", "项目经理", "service", True, "project_manager"),
+    ("gaoyuan", "高远", "技术支持", "service_after", True, "tech_support"),
+    ("tangwei", "唐伟", "技术支持", "service_after", False, "tech_support"),
+    ("yangli", "杨丽", "行政助理", "company", False, "admin_assistant"),
 ]
 
 TEAMS: list[tuple[str, str, str, str | None]] = [
@@ -76,11 +76,14 @@ def _email_for(username: str) -> str:
 
 @step(10, "people")
 def people(rng: random.Random, out: TextIO) -> None:
-    from kehu.accounts.models import Team, User
+    from kehu.accounts.models import Role, Team, User
+    from kehu.accounts.roles import create_default_roles
 
+    create_default_roles(Role)
+    roles = {r.code: r for r in Role.objects.all()}
     created = 0
     users: dict[str, Any] = {}
-    for i, (username, display, title, _team, _leads) in enumerate(PEOPLE):
+    for i, (username, display, title, _team, _leads, role) in enumerate(PEOPLE):
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(
@@ -94,6 +97,7 @@ def people(rng: random.Random, out: TextIO) -> None:
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
+            user.roles.add(roles[role])
             created += 1
         users[username] = user
 
@@ -104,7 +108,7 @@ def people(rng: random.Random, out: TextIO) -> None:
             name=name, parent=parent, defaults={"kind": kind, "created_by": users["admin"]}
         )
         teams[key] = team
-    for username, _display, _title, team_key, leads in PEOPLE:
+    for username, _display, _title, team_key, leads, _role in PEOPLE:
         team = teams[team_key]
         team.members.add(users[username])
         if leads and team.leader_id != users[username].pk:

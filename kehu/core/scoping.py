@@ -1,10 +1,18 @@
 """One door for visibility.
 
-Every queryset shown on behalf of a user goes through :func:`restrict`. A model registers the
-policy that decides which of its records a user may see (``view``) or change (``change``,
-``delete``); a model without a policy is visible to superusers only, so forgetting to register
-hides data instead of leaking it. Pages and the API answer 404 for records out of scope through
-:func:`get_visible_or_404`.
+Every queryset shown on behalf of a user goes through :func:`restrict`. For a model declared as
+a record type (:mod:`kehu.core.permissions`), a record is in the user's reach for an action when
+
+* the user's roles grant ``<type>.<action>`` and the record is within their scope for the type:
+  *own* (they own it), *team* (its owner is in one of their teams or the teams below them),
+  *all*; or
+* for viewing, the user is a collaborator on the record, or it was shared with them or with one
+  of their teams; for editing, the same when they may edit that type at all, or the share allows
+  editing.
+
+A model that is not a record type may register its own policy; one with neither is visible to
+superusers only, so forgetting to declare hides data instead of leaking it. Pages and the API
+answer 404 for records out of reach through :func:`get_visible_or_404`.
 """
 
 from __future__ import annotations
@@ -12,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from kehu.core.permissions import RecordType, Scope, record_type_for, rights_for
 
 M = TypeVar("M", bound=models.Model)
 Policy = Callable[[QuerySet[Any], Any, str], QuerySet[Any]]
@@ -23,11 +34,9 @@ _policies: dict[type[models.Model], Policy] = {}
 
 
 def register(model: type[models.Model], policy: Policy) -> None:
+    """A custom visibility rule for a model that is not a scoped record type (it applies to
+    superusers too: a personal inbox is nobody else's)."""
     _policies[model] = policy
-
-
-def registered_models() -> list[type[models.Model]]:
-    return list(_policies)
 
 
 def policy_for(model: type[models.Model]) -> Policy | None:
@@ -37,16 +46,72 @@ def policy_for(model: type[models.Model]) -> Policy | None:
     return None
 
 
+def team_member_ids(user: Any) -> set[int]:
+    """The user and everyone in the user's teams and the teams below them (cached per user)."""
+    cached = getattr(user, "_kehu_team_member_ids", None)
+    if cached is None:
+        from kehu.accounts.selectors import members_of_teams_below
+
+        cached = members_of_teams_below(user) | {user.pk}
+        user._kehu_team_member_ids = cached
+    return cached
+
+
+def _shared_ids(rt: RecordType, user: Any, *, editable: bool) -> QuerySet[Any]:
+    from kehu.core.models import Share
+
+    target = rt.model
+    if rt.share_target:
+        target = rt.model._meta.get_field(rt.share_target).related_model  # type: ignore[assignment]
+    shares = Share.objects.filter(content_type=ContentType.objects.get_for_model(target)).filter(
+        Q(user=user) | Q(team__in=user.teams.all())
+    )
+    if editable:
+        shares = shares.filter(can_edit=True)
+    return shares.values("object_id")
+
+
+def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
+    """The condition on ``rt.model`` for ``user`` to ``action``; None means everything."""
+    rights = rights_for(user)
+    scope = rights.scope(rt.key) if rights.has(rt.code(action)) else Scope.NONE
+    if scope == Scope.ALL:
+        return None
+    condition = Q(pk__in=[])
+    if scope == Scope.TEAM:
+        condition |= Q(**{f"{rt.owner_field}__in": team_member_ids(user)})
+    elif scope == Scope.OWN:
+        condition |= Q(**{rt.owner_field: user})
+    if action in {"view", "change"}:
+        may_edit_type = rights.has(rt.code("change"))
+        if rt.collaborators_field and (action == "view" or may_edit_type):
+            condition |= Q(
+                pk__in=rt.model._default_manager.filter(**{rt.collaborators_field: user}).values(
+                    "pk"
+                )
+            )
+        share_path = f"{rt.share_target}__in" if rt.share_target else "pk__in"
+        condition |= Q(**{share_path: _shared_ids(rt, user, editable=action == "change")})
+    return condition
+
+
 def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet[M]:
     """The part of ``queryset`` that ``user`` may ``action``."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
-    if user.is_superuser:
-        return queryset
+    rt = record_type_for(queryset.model)
+    if rt is not None:
+        condition = _record_filter(rt, user, action)
+        return queryset if condition is None else queryset.filter(condition)
     policy = policy_for(queryset.model)
-    if policy is None:
-        return queryset.none()
-    return policy(queryset, user, action)
+    if policy is not None:
+        return policy(queryset, user, action)
+    return queryset if user.is_superuser else queryset.none()
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    """Whether ``user`` may ``action`` this one record."""
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
 def get_visible_or_404(queryset: QuerySet[M], user: Any, action: str = "view", **lookup: Any) -> M:
@@ -54,17 +119,3 @@ def get_visible_or_404(queryset: QuerySet[M], user: Any, action: str = "view", *
         return restrict(queryset, user, action).get(**lookup)
     except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
-
-
-def owned_by(field: str = "owner") -> Policy:
-    """Policy: a user sees records whose ``field`` is them or a member of a team they lead.
-
-    The role-based scopes (own / team / all per record type) refine this; the shape stays.
-    """
-
-    def policy(queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
-        from kehu.accounts.selectors import users_led_by
-
-        return queryset.filter(**{f"{field}__in": users_led_by(user)})
-
-    return policy

@@ -51,6 +51,15 @@ class Customer(TrackedModel):
         blank=True,
         related_name="owned_customers",
     )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collaborators"),
+        blank=True,
+        related_name="collaborating_customers",
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     need_description = models.TextField(_("needs"), blank=True)
     purchase_intent = models.CharField(
         _("purchase intent"), max_length=16, choices=Intent, default=Intent.NONE

@@ -7,10 +7,18 @@ from kehu.customers.models import Customer
 
 
 def test_unregistered_models_are_hidden_from_ordinary_users(user, admin_user):
+    from kehu.accounts.models import Team
+
+    Team.objects.create(name="x")
+    assert scoping.policy_for(Team) is None
+    assert not scoping.restrict(Team.objects.all(), user).exists()
+    assert scoping.restrict(Team.objects.all(), admin_user).count() == 1
+
+
+def test_notifications_are_their_recipients_alone(user, admin_user):
     Notification.objects.create(recipient=user, title="x")
-    assert scoping.policy_for(Notification) is None
-    assert not scoping.restrict(Notification.objects.all(), user).exists()
-    assert scoping.restrict(Notification.objects.all(), admin_user).count() == 1
+    assert scoping.restrict(Notification.objects.all(), user).count() == 1
+    assert not scoping.restrict(Notification.objects.all(), admin_user).filter(recipient=user)
 
 
 def test_inactive_and_anonymous_users_see_nothing(user, make_customer):
@@ -32,7 +40,8 @@ def test_get_visible_or_404(user, other_user, make_customer):
 def test_leader_scope_includes_sub_teams(make_user, make_customer):
     from kehu.accounts.models import Team
 
-    director, rep = make_user("director"), make_user("rep")
+    director = make_user("director", roles=("customer_manager",))
+    rep = make_user("rep", roles=("sales_rep",))
     sales = Team.objects.create(name="销售部", kind="department", leader=director)
     east = Team.objects.create(name="华东组", parent=sales)
     east.members.add(rep)

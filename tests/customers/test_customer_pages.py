@@ -18,7 +18,9 @@ def test_out_of_scope_customer_answers_404(logged_in, other_user, make_customer)
 def test_team_leader_sees_the_teams_customers(client, make_user, make_customer):
     from kehu.accounts.models import Team
 
-    leader, member, outsider = make_user("leader"), make_user("member"), make_user("outsider")
+    leader = make_user("leader", roles=("customer_manager",))
+    member = make_user("member", roles=("sales_rep",))
+    outsider = make_user("outsider", roles=("customer_manager",))
     team = Team.objects.create(name="华东销售组", leader=leader)
     team.members.add(member)
     c = make_customer(member)

@@ -1,0 +1,105 @@
+"""The roles Kehu ships (seed 002 and 004), as data.
+
+A data migration creates them once; administrators edit them afterwards. Apps that add record
+types extend the shipped roles in their own data migrations with :func:`grant`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+CRUD = ("view", "create", "change", "delete", "export", "assign")
+CUSTOMER_TYPES = ("customer", "contact", "interaction")
+ADMIN_PERMISSIONS = ("manage_users", "manage_teams", "manage_roles", "view_audit_log")
+
+
+def _perms(types: tuple[str, ...], actions: tuple[str, ...]) -> list[str]:
+    return [f"{t}.{a}" for t in types for a in actions if not (t != "customer" and a == "assign")]
+
+
+# code: (name, description, permissions, scope for the customer types, 2FA required)
+DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
+    "administrator": (
+        _("Administrator"),
+        _("Runs Kehu: people, teams, roles, settings; sees everything."),
+        [*_perms(CUSTOMER_TYPES, CRUD), "view_financials", *ADMIN_PERMISSIONS],
+        "all",
+        True,
+    ),
+    "sales_director": (
+        _("Sales director"),
+        _("Leads sales: sees every customer and the money."),
+        [*_perms(CUSTOMER_TYPES, CRUD), "view_financials", "view_audit_log"],
+        "all",
+        True,
+    ),
+    "customer_manager": (
+        _("Customer manager"),
+        _("Owns customer relationships and project progress for a team."),
+        _perms(CUSTOMER_TYPES, ("view", "create", "change", "export", "assign")),
+        "team",
+        False,
+    ),
+    "sales_rep": (
+        _("Sales rep"),
+        _("Finds new customers and follows them up."),
+        _perms(CUSTOMER_TYPES, ("view", "create", "change")),
+        "own",
+        False,
+    ),
+    "tech_support": (
+        _("Tech support"),
+        _("Solves customers' technical problems; reads every customer, logs interactions."),
+        [
+            "customer.view",
+            "contact.view",
+            "interaction.view",
+            "interaction.create",
+            "interaction.change",
+        ],
+        "all",
+        False,
+    ),
+    "marketing_specialist": (
+        _("Marketing specialist"),
+        _("Brings in leads; reads customers for campaigns."),
+        [*_perms(CUSTOMER_TYPES, ("view", "export")), "customer.create", "contact.create"],
+        "all",
+        False,
+    ),
+    "project_manager": (
+        _("Project manager"),
+        _("Plans and tracks the team's work and its customers' projects."),
+        _perms(CUSTOMER_TYPES, ("view", "create", "change", "export")),
+        "team",
+        False,
+    ),
+    "admin_assistant": (
+        _("Admin assistant"),
+        _("Enters and tidies customer data; never sees the money."),
+        _perms(CUSTOMER_TYPES, ("view", "create", "change", "export")),
+        "all",
+        False,
+    ),
+}
+
+
+def role_defaults(code: str) -> dict[str, Any]:
+    name, description, permissions, scope, require_2fa = DEFAULT_ROLES[code]
+    return {
+        "name": str(name),
+        "description": str(description),
+        "permissions": sorted(set(permissions)),
+        "scopes": dict.fromkeys(CUSTOMER_TYPES, scope),
+        "require_2fa": require_2fa,
+        "is_system": True,
+    }
+
+
+def create_default_roles(role_model: Any) -> None:
+    """Create the shipped roles that do not exist yet (never overwrites an admin's edits)."""
+    for code in DEFAULT_ROLES:
+        if not role_model.objects.filter(code=code).exists():
+            role_model.objects.create(code=code, **role_defaults(code))
