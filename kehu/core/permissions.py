@@ -33,7 +33,7 @@ class Scope(models.TextChoices):
     ALL = "all", _("All")
 
 
-SCOPE_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
+SCOPE_RANK: dict[str, int] = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
 
 GLOBAL_PERMISSIONS: dict[str, Promise] = {
     "view_financials": _("See amounts, prices, margins, credit limits and lifetime value"),
