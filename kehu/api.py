@@ -7,6 +7,7 @@ from ninja.security import django_auth
 
 from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
+from kehu.customers.api import router as customers_router
 
 api = NinjaAPI(
     title="Kehu API",
@@ -22,3 +23,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", core_router)
+api.add_router("/", customers_router)

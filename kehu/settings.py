@@ -297,6 +297,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # run_huey adds its own handler to the "huey" logger; do not print each line twice.
         "huey": {"level": "WARNING", "propagate": False},
     },

@@ -6,13 +6,12 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from kehu.core import selectors, services
 from kehu.core.apisupport import KeysetPagination
 from kehu.core.health import run_checks
-from kehu.core.models import Notification
 
 router = Router(tags=["core"])
 
@@ -106,7 +105,7 @@ def mark_read(request: HttpRequest, payload: MarkReadIn) -> object:
     response={201: NotificationOut},
     summary="Send myself a test notification",
 )
-def send_test_notification(request: HttpRequest) -> tuple[int, Notification | None]:
+def send_test_notification(request: HttpRequest) -> Status:
     """Checks the live channel end to end: the bell of every open Kehu tab should ring."""
     notification = services.notify(
         recipient=request.auth,  # type: ignore[attr-defined]
@@ -114,4 +113,4 @@ def send_test_notification(request: HttpRequest) -> tuple[int, Notification | No
         body=_("If you can read this, live notifications work."),
         kind="test",
     )
-    return 201, notification
+    return Status(201, notification)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -14,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
 from ninja.responses import NinjaJSONEncoder
 
+from kehu.core.fieldrules import FieldNotWritable
 from kehu.core.locking import StaleWriteError
 from kehu.core.pagination import InvalidCursor, paginate_keyset
 
@@ -77,7 +79,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return problem(request, 403, _("Permission denied."), str(exc) or None)
+        extra = {"fields": exc.fields} if isinstance(exc, FieldNotWritable) else {}
+        return problem(request, 403, _("Permission denied."), str(exc) or None, **extra)
+
+    @api.exception_handler(DjangoValidationError)
+    def on_model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        errors = [
+            {"loc": ["body", field], "msg": str(msg), "type": "invalid"}
+            for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
+            for msg in messages
+        ]
+        return problem(
+            request,
+            422,
+            _("The request is not valid."),
+            _("Check the fields listed."),
+            errors=errors,
+        )
 
     @api.exception_handler(Http404)
     def on_missing(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -107,6 +125,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
 
+def parse_if_match(request: HttpRequest) -> int | None:
+    """The version in an ``If-Match: "3"`` (or ``W/"3"``) header."""
+    raw = request.headers.get("If-Match", "").strip()
+    raw = raw.removeprefix("W/").strip('"')
+    return int(raw) if raw.isdigit() else None
+
+
 class KeysetPagination(PaginationBase):
     """``?cursor=…&limit=…`` pages with ``next``/``prev`` cursors; stable under inserts."""
 
@@ -122,10 +147,19 @@ class KeysetPagination(PaginationBase):
 
     items_attribute = "items"
 
-    def __init__(self, *, ordering: list[str] | None = None, max_limit: int = 500, **kw: Any):
+    def __init__(
+        self,
+        *,
+        ordering: list[str] | None = None,
+        max_limit: int = 500,
+        serialize: Any = None,
+        **kw: Any,
+    ):
         super().__init__(**kw)
         self.ordering = ordering or ["-pk"]
         self.max_limit = max_limit
+        # serialize(user, obj) -> dict: applies field rules to each row of the page.
+        self.serialize = serialize
 
     def paginate_queryset(
         self, queryset: Any, pagination: Input, request: HttpRequest, **params: Any
@@ -139,8 +173,12 @@ class KeysetPagination(PaginationBase):
             after=None if backwards else pagination.cursor,
             before=pagination.cursor if backwards else None,
         )
+        items: list[Any] = page.items
+        if self.serialize is not None:
+            user = getattr(request, "auth", None) or request.user
+            items = [self.serialize(user, obj) for obj in items]
         return {
-            "items": page.items,
+            "items": items,
             "next_cursor": page.next_cursor,
             "prev_cursor": page.prev_cursor,
         }

@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views import View
 
+from kehu.core.fieldrules import FieldRulesFormMixin, hidden_fields
 from kehu.core.htmx import is_htmx, toast
 from kehu.core.locking import StaleWriteError
 from kehu.core.pagination import InvalidCursor, paginate_keyset
@@ -74,7 +75,9 @@ class ObjectListView(LoginRequiredMixin, View):
 
     def sorting(self) -> list[str]:
         requested = self.request.GET.get("sort", "")
-        allowed = {c.name: c.sort_key for c in self.columns if c.sortable}
+        hidden = hidden_fields(self.request.user, self.get_queryset().model)
+        # Sorting by a hidden field would leak its order: only visible, sortable columns.
+        allowed = {c.name: c.sort_key for c in self.columns if c.sortable and c.name not in hidden}
         if requested.lstrip("-") in allowed:
             field = allowed[requested.lstrip("-")]
             return [f"-{field}" if requested.startswith("-") else field]
@@ -112,9 +115,10 @@ class ObjectListView(LoginRequiredMixin, View):
         except InvalidCursor:
             messages.warning(request, _("That page link has expired; showing the first page."))
             page = paginate_keyset(qs, ordering=self.sorting(), limit=self.page_size)
+        hidden = hidden_fields(request.user, qs.model)
         context = {
             "title": self.title,
-            "columns": self.columns,
+            "columns": [c for c in self.columns if c.name not in hidden],
             "page": page,
             "filterset": filterset,
             "sort": request.GET.get("sort", ""),
@@ -141,7 +145,12 @@ class ObjectDetailView(ScopedObjectMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()
-        return render(request, self.template_name, {"object": obj, **self.extra_context(obj)})
+        context = {
+            "object": obj,
+            "hidden_fields": hidden_fields(request.user, type(obj)),
+            **self.extra_context(obj),
+        }
+        return render(request, self.template_name, context)
 
     def extra_context(self, obj: Model) -> dict[str, Any]:
         return {}
@@ -167,8 +176,11 @@ class ObjectEditView(ScopedObjectMixin, View):
     def get_form(self, obj: Model, data: Any = None) -> forms.Form:
         # A ModelForm writes cleaned values onto its instance while validating; give it a copy
         # so the service still sees the values as read and can tell what changed.
+        extra = (
+            {"user": self.request.user} if issubclass(self.form_class, FieldRulesFormMixin) else {}
+        )
         return self.form_class(  # type: ignore[call-arg]
-            data=data, instance=copy.copy(obj), initial=self.initial(obj)
+            data=data, instance=copy.copy(obj), initial=self.initial(obj), **extra
         )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -230,7 +242,10 @@ class ObjectCreateView(LoginRequiredMixin, View):
         raise NotImplementedError
 
     def get_form(self, data: Any = None) -> forms.Form:
-        return self.form_class(data=data)
+        extra = (
+            {"user": self.request.user} if issubclass(self.form_class, FieldRulesFormMixin) else {}
+        )
+        return self.form_class(data=data, **extra)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return render(request, self.template_name, {"form": self.get_form(), "title": self.title})

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
+from kehu.core.fieldrules import FieldRulesFormMixin
 from kehu.customers.models import Customer
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
@@ -21,7 +22,9 @@ class CustomerForm(forms.ModelForm):
             "province",
             "city",
             "address",
+            "owner",
             "purchase_intent",
+            "credit_limit",
             "need_description",
             "preferences",
             "notes",

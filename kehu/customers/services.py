@@ -8,12 +8,14 @@ from typing import Any
 from django.db import transaction
 
 from kehu.core.events import Event, publish
+from kehu.core.fieldrules import check_writable
 from kehu.core.locking import save_versioned
 from kehu.customers.models import Contact, Customer, Interaction
 
 
 @transaction.atomic
 def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) -> Customer:
+    """Create a customer owned by ``owner`` (default: the actor)."""
     customer = Customer(name=name.strip(), owner=owner or actor, created_by=actor, updated_by=actor)
     for key, value in fields.items():
         setattr(customer, key, value)
@@ -114,7 +116,9 @@ EDITABLE_FIELDS = (
     "province",
     "city",
     "address",
+    "owner",
     "purchase_intent",
+    "credit_limit",
     "need_description",
     "preferences",
     "notes",
@@ -129,6 +133,7 @@ def update_customer(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    check_writable(actor, Customer, changes)
     changed = [k for k, v in changes.items() if getattr(customer, k) != v]
     for key in changed:
         setattr(customer, key, changes[key])
@@ -144,3 +149,19 @@ def update_customer(
         )
     )
     return customer
+
+
+@transaction.atomic
+def delete_customer(*, actor: Any, customer: Customer) -> None:
+    """Delete a customer with its contacts and interactions; history keeps what was there."""
+    customer._history_user = actor  # type: ignore[attr-defined]
+    pk = customer.pk
+    customer.delete()
+    publish(
+        Event(
+            "customer.deleted",
+            actor_id=getattr(actor, "pk", None),
+            object_type="customer",
+            object_id=pk,
+        )
+    )

@@ -70,7 +70,7 @@ class CustomerEditView(ObjectEditView):
 
     def save(self, obj: Model, form: forms.Form) -> Model:
         assert isinstance(obj, Customer)
-        data = {k: form.cleaned_data[k] for k in services.EDITABLE_FIELDS}
+        data = {k: form.cleaned_data[k] for k in services.EDITABLE_FIELDS if k in form.cleaned_data}
         return services.update_customer(
             actor=self.request.user,
             customer=obj,

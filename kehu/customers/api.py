@@ -1,0 +1,179 @@
+"""Customers API: the same selectors, services and field rules as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from kehu.core import scoping
+from kehu.core.apisupport import KeysetPagination, parse_if_match
+from kehu.core.fieldrules import check_writable, redact
+from kehu.core.permissions import has_perm
+from kehu.customers import selectors, services
+from kehu.customers.models import Customer
+
+router = Router(tags=["customers"])
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    kind: str
+    level: str
+    status: str
+    source: str
+    industry: str
+    province: str
+    city: str
+    address: str
+    owner_id: int | None
+    purchase_intent: str
+    need_description: str
+    preferences: str
+    notes: str
+    last_contact_at: dt.datetime | None
+    next_follow_up_at: dt.datetime | None
+    follow_up_plan: str
+    credit_limit: Decimal | None = None  # financial: absent without view_financials
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CustomerIn(Schema):
+    name: str
+    short_name: str = ""
+    kind: str = Customer.Kind.COMPANY
+    level: str = Customer.Level.C
+    status: str = Customer.Status.LEAD
+    source: str = ""
+    industry: str = ""
+    province: str = ""
+    city: str = ""
+    address: str = ""
+    owner_id: int | None = None
+    purchase_intent: str = Customer.Intent.NONE
+    need_description: str = ""
+    preferences: str = ""
+    notes: str = ""
+    credit_limit: Decimal | None = None
+
+
+class CustomerPatch(Schema):
+    name: str | None = None
+    short_name: str | None = None
+    kind: str | None = None
+    level: str | None = None
+    status: str | None = None
+    source: str | None = None
+    industry: str | None = None
+    province: str | None = None
+    city: str | None = None
+    address: str | None = None
+    owner_id: int | None = None
+    purchase_intent: str | None = None
+    need_description: str | None = None
+    preferences: str | None = None
+    notes: str | None = None
+    credit_limit: Decimal | None = None
+    version: int | None = None
+
+
+FIELDS = [name for name in CustomerOut.model_fields if name != "credit_limit"]
+
+
+def serialize(user: Any, customer: Customer) -> dict[str, Any]:
+    data = {name: getattr(customer, name) for name in FIELDS}
+    data["credit_limit"] = customer.credit_limit
+    return redact(user, Customer, data)
+
+
+def _require(request: HttpRequest, code: str) -> None:
+    if not has_perm(request.auth, code):  # type: ignore[attr-defined]
+        raise HttpError(403, "Permission denied.")
+
+
+def _owner(user: Any, owner_id: int | None) -> Any:
+    from kehu.accounts.models import User
+
+    if owner_id is None:
+        return None
+    return get_object_or_404(User.objects.filter(is_active=True), pk=owner_id)
+
+
+@router.get("/customers", response=list[CustomerOut], exclude_unset=True, summary="List customers")
+@paginate(KeysetPagination, ordering=["name"], serialize=serialize)
+def list_customers(
+    request: HttpRequest, level: str | None = None, status: str | None = None
+) -> Any:
+    qs = selectors.customers_visible_to(request.auth)  # type: ignore[attr-defined]
+    if level:
+        qs = qs.filter(level=level)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@router.get(
+    "/customers/{customer_id}", response=CustomerOut, exclude_unset=True, summary="One customer"
+)
+def get_customer(request: HttpRequest, customer_id: int) -> Any:
+    customer = selectors.get_customer_for(request.auth, customer_id)  # type: ignore[attr-defined]
+    return serialize(request.auth, customer)  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/customers",
+    response={201: CustomerOut},
+    exclude_unset=True,
+    summary="Create a customer",
+)
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    _require(request, "customer.create")
+    data = payload.dict(exclude_unset=True)
+    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+    owner = _owner(user, data.pop("owner_id", None))
+    name = data.pop("name")
+    customer = services.create_customer(actor=user, name=name, owner=owner, **data)
+    return Status(201, serialize(user, customer))
+
+
+@router.patch(
+    "/customers/{customer_id}",
+    response=CustomerOut,
+    exclude_unset=True,
+    summary="Change a customer",
+    description="Send the `version` you read (field or `If-Match` header); a stale write "
+    "answers 409 with the current version.",
+)
+def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    customer = scoping.get_visible_or_404(Customer.objects.all(), user, "change", pk=customer_id)
+    data = payload.dict(exclude_unset=True)
+    expected = data.pop("version", None) or parse_if_match(request)
+    if expected is None:
+        raise HttpError(428, "Send the version you read (field `version` or If-Match).")
+    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+    if "owner_id" in data:
+        data["owner"] = _owner(user, data.pop("owner_id"))
+    customer = services.update_customer(
+        actor=user, customer=customer, expected_version=expected, **data
+    )
+    return serialize(user, customer)
+
+
+@router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a customer")
+def delete_customer(request: HttpRequest, customer_id: int) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    customer = scoping.get_visible_or_404(Customer.objects.all(), user, "delete", pk=customer_id)
+    services.delete_customer(actor=user, customer=customer)
+    return Status(204, None)
