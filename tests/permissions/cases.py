@@ -1,0 +1,58 @@
+"""Each scoped model's case for the permission matrix (a few lines per model)."""
+
+from __future__ import annotations
+
+import itertools
+
+from kehu.customers import services as customer_services
+from tests.permissions.harness import EXEMPT, ModelCase, register
+
+_n = itertools.count(1)
+
+register(
+    ModelCase(
+        record_type="customer",
+        make=lambda owner: customer_services.create_customer(
+            actor=owner, owner=owner, name=f"矩阵客户{next(_n):04d}有限公司", credit_limit=88000
+        ),
+        label=lambda c: c.name,
+        list_url="/customers/",
+        detail_url=lambda c: f"/customers/{c.pk}/",
+        edit_url=lambda c: f"/customers/{c.pk}/edit/",
+        api_list="/api/v1/customers",
+        api_item=lambda c: f"/api/v1/customers/{c.pk}",
+        api_create={"name": "矩阵新客户"},
+        api_patch={"city": "杭州市"},
+        routes={
+            "customers:list",
+            "customers:detail",
+            "customers:edit",
+            "GET /api/v1/customers",
+            "POST /api/v1/customers",
+            "GET /api/v1/customers/{customer_id}",
+            "PATCH /api/v1/customers/{customer_id}",
+            "DELETE /api/v1/customers/{customer_id}",
+        },
+    )
+)
+
+EXEMPT.update(
+    {
+        "home": "the dashboard: every block on it reads through the scoped selectors",
+        "login": "public",
+        "logout": "the caller's own session",
+        "switch_language": "the caller's own preference",
+        "notifications": "the caller's own inbox (tested in tests/core)",
+        "notifications_bell": "the caller's own inbox",
+        "notifications_read": "the caller's own inbox",
+        "admin:*": "Django admin: staff only, for operators",
+        "api:api-root": "the API root",
+        "api:openapi-json": "the API schema (public description, no data)",
+        "api:openapi-view": "the API documentation page",
+        "GET /api/v1/health": "public health check, reveals no data",
+        "GET /api/v1/me": "the caller's own identity",
+        "GET /api/v1/me/notifications": "the caller's own inbox",
+        "POST /api/v1/me/notifications/read": "the caller's own inbox",
+        "POST /api/v1/me/notifications/test": "the caller's own inbox",
+    }
+)
