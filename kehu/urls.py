@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kehu.accounts import views as account_views
 from kehu.accounts.views import LoginView
 from kehu.api import api
 from kehu.core import views as core_views
@@ -15,6 +16,13 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", account_views.twofactor_verify, name="twofactor_verify"),
+    path("account/2fa/setup/", account_views.twofactor_setup, name="twofactor_setup"),
+    path(
+        "account/2fa/recovery-codes/",
+        account_views.twofactor_recovery_codes,
+        name="twofactor_recovery_codes",
+    ),
     path("language/", core_views.switch_language, name="switch_language"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/bell/", core_views.bell, name="notifications_bell"),

@@ -97,3 +97,17 @@ def migrated_data_dir(tmp_path_factory: Any) -> Any:
     )
     assert result.returncode == 0, result.stderr
     return data_dir
+
+
+def force_login_verified(client: Any, user: Any) -> None:
+    """Sign ``user`` in as after both steps: password and, where they have one, a 2FA code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

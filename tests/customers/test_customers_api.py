@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from tests.conftest import force_login_verified
+
 
 @pytest.fixture
 def director(make_user):
@@ -28,7 +30,7 @@ def test_rep_lists_only_own_customers_without_money(client, user, other_user, ma
 
 def test_director_sees_everything_and_the_money(client, director, user, make_customer):
     make_customer(user, name="林雪的客户", credit_limit=50000)
-    client.force_login(director)
+    force_login_verified(client, director)
     item = api(client, "get", "/customers").json()["items"][0]
     assert item["credit_limit"] == "50000.00"
 
@@ -80,5 +82,5 @@ def test_rep_cannot_delete_but_director_can(client, user, director, make_custome
     mine = make_customer(user)
     client.force_login(user)
     assert api(client, "delete", f"/customers/{mine.pk}").status_code == 404
-    client.force_login(director)
+    force_login_verified(client, director)
     assert api(client, "delete", f"/customers/{mine.pk}").status_code == 204

@@ -79,7 +79,9 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
     }
     roles = (role,)
     may_see_money = combine(list(actor.roles.all())).has("view_financials")
-    client.force_login(actor)
+    from tests.conftest import force_login_verified
+
+    force_login_verified(client, actor)
 
     def no_money(payload: Any) -> None:
         if may_see_money:

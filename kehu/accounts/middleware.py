@@ -1,0 +1,54 @@
+"""Sends a signed-in user who must use two-factor sign-in to enrolment or verification."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kehu.accounts import twofactor
+
+# Paths a half-signed-in user may still reach.
+OPEN_PREFIXES = (
+    "/static/",
+    "/login/",
+    "/logout/",
+    "/language/",
+    "/account/2fa/setup/",
+    "/api/v1/health",
+)
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+            and not user.is_verified()  # type: ignore[union-attr]
+        ):
+            has_device = twofactor.has_device(user)
+            if has_device or twofactor.required_for(user):
+                return self._redirect(request, "verify" if has_device else "setup")
+        return self.get_response(request)
+
+    @staticmethod
+    def _redirect(request: HttpRequest, step: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from kehu.core.apisupport import problem
+
+            return problem(
+                request,
+                403,
+                _("Two-factor sign-in required."),
+                _("Finish signing in with your authenticator code in the browser."),
+            )
+        target = reverse("twofactor_verify" if step == "verify" else "twofactor_setup")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
