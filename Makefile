@@ -71,7 +71,7 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 
 typecheck: setup-dev
-	$(BIN)/mypy kehu/*/services.py kehu/*/selectors.py
+	$(BIN)/mypy --no-incremental kehu/*/services.py kehu/*/selectors.py
 
 test-sqlite: setup-dev
 	@mkdir -p $(TEST_DATA_DIR)

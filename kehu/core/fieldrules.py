@@ -73,7 +73,7 @@ class FieldRulesFormMixin:
     carries them (a field smuggled into the request)."""
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.user = user
         model = self._meta.model  # type: ignore[attr-defined]
         self.blocked_fields = unwritable_fields(user, model) & set(self.fields)  # type: ignore[attr-defined]
