@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-from ninja.security import django_auth
+from typing import Any
 
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from kehu.accounts import services as account_services
 from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
 from kehu.customers.api import router as customers_router
+
+# The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
+AREAS = {"/api/v1/customers": "customers", "/api/v1/me": "account"}
+
+
+def area_of(path: str) -> str | None:
+    for prefix, area in AREAS.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return area
+    return None
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer kehu_…``: the token's owner, limited to the token's scopes."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = account_services.token_user(token)
+        if found is None:
+            return None
+        user, api_token = found
+        area = area_of(request.path)
+        write = request.method not in {"GET", "HEAD", "OPTIONS"}
+        if area is None or not account_services.token_allows(api_token, area, write):
+            from django.core.exceptions import PermissionDenied
+            from django.utils.translation import gettext as _
+
+            raise PermissionDenied(_("This token's scopes do not allow this request."))
+        request.user = user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return user
+
 
 api = NinjaAPI(
     title="Kehu API",
@@ -17,7 +52,7 @@ api = NinjaAPI(
         "CSRF token in `X-CSRFToken`. Errors are `application/problem+json`."
     ),
     urls_namespace="api",
-    auth=[django_auth],
+    auth=[TokenAuth(), django_auth],
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -99,8 +99,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kehu.core.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "kehu.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kehu.accounts.middleware.SessionPolicyMiddleware",
+    "kehu.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kehu.core.middleware.SecurityHeadersMiddleware",
@@ -196,7 +197,10 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = env_int("KEHU_SESSION_AGE", 60 * 60 * 24 * 14)
+# Absolute lifetime of a sign-in, and how long it may sit idle (seconds).
+KEHU_SESSION_MAX_AGE = env_int("KEHU_SESSION_MAX_AGE", 60 * 60 * 24 * 7)
+KEHU_SESSION_IDLE = env_int("KEHU_SESSION_IDLE", 60 * 60 * 8)
+SESSION_COOKIE_AGE = KEHU_SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

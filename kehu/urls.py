@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kehu.accounts import security_views
 from kehu.accounts import views as account_views
 from kehu.accounts.views import LoginView
 from kehu.api import api
@@ -24,6 +25,15 @@ urlpatterns = [
         name="twofactor_recovery_codes",
     ),
     path("language/", core_views.switch_language, name="switch_language"),
+    path("account/security/", security_views.security, name="security"),
+    path("account/confirm-password/", security_views.confirm_password, name="confirm_password"),
+    path("account/sessions/<int:session_id>/end/", security_views.end_session, name="end_session"),
+    path(
+        "account/sessions/end-others/", security_views.end_other_sessions, name="end_other_sessions"
+    ),
+    path("account/tokens/", security_views.create_token, name="create_token"),
+    path("account/tokens/<int:token_id>/revoke/", security_views.revoke_token, name="revoke_token"),
+    path("account/2fa/disable/", security_views.disable_twofactor, name="disable_twofactor"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/bell/", core_views.bell, name="notifications_bell"),
     path("notifications/read/", core_views.mark_all_read, name="notifications_read"),

@@ -52,3 +52,54 @@ class TwoFactorMiddleware:
             )
         target = reverse("twofactor_verify" if step == "verify" else "twofactor_setup")
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionPolicyMiddleware:
+    """Ends a session idle longer than ``KEHU_SESSION_IDLE`` or older than
+    ``KEHU_SESSION_MAX_AGE`` (seconds), and keeps the session list's "last active" current."""
+
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            auth_at = request.session.get("kehu_auth_at", now)
+            seen_at = request.session.get("kehu_seen_at", now)
+            if (
+                now - seen_at > settings.KEHU_SESSION_IDLE
+                or now - auth_at > settings.KEHU_SESSION_MAX_AGE
+            ):
+                logout(request)
+                messages.info(request, _("Your session ended. Please sign in again."))
+                if request.path.startswith("/api/"):
+                    from kehu.core.apisupport import problem
+
+                    return problem(
+                        request,
+                        401,
+                        _("Authentication required."),
+                        _("Your session ended. Please sign in again."),
+                    )
+                return HttpResponseRedirect(
+                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+                )
+            if now - seen_at > self.TOUCH_EVERY:
+                request.session["kehu_seen_at"] = now
+                from django.utils import timezone
+
+                from kehu.accounts.models import UserSession
+
+                UserSession.objects.filter(session_key=request.session.session_key).update(
+                    last_seen_at=timezone.now()
+                )
+        return self.get_response(request)

@@ -1,0 +1,167 @@
+"""Writes about people: sessions, API tokens, deactivation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.db import transaction
+from django.utils import timezone
+
+from kehu.accounts.models import ApiToken, User, UserSession
+from kehu.core.events import Event, publish
+
+TOKEN_PREFIX = "kehu_"  # noqa: S105 - a public marker, not a secret
+
+# Token scopes: "<area>:read" or "<area>:write" (write implies read).
+TOKEN_AREAS = ("account", "customers")
+
+
+def client_ip(request: Any) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@transaction.atomic
+def record_sign_in(*, request: Any, user: User) -> UserSession:
+    """Called on every sign-in: remembers the session so its owner can list and end it."""
+    now = timezone.now()
+    request.session["kehu_auth_at"] = now.timestamp()
+    request.session["kehu_seen_at"] = now.timestamp()
+    if request.session.session_key is None:
+        request.session.save()
+    session, _ = UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": client_ip(request),
+            "user_agent": request.headers.get("User-Agent", "")[:300],
+            "last_seen_at": now,
+        },
+    )
+    return session
+
+
+def forget_session(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def end_session(*, user: User, session_id: int) -> bool:
+    """End one of ``user``'s sessions (only their own)."""
+    session = UserSession.objects.filter(user=user, pk=session_id).first()
+    if session is None:
+        return False
+    SessionStore(session_key=session.session_key).delete()
+    session.delete()
+    return True
+
+
+@transaction.atomic
+def end_all_sessions(*, user: User, keep: str | None = None) -> int:
+    count = 0
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep or ""):
+        SessionStore(session_key=session.session_key).delete()
+        session.delete()
+        count += 1
+    return count
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def valid_scopes(scopes: list[str]) -> list[str]:
+    allowed = {f"{a}:{m}" for a in TOKEN_AREAS for m in ("read", "write")}
+    unknown = sorted(set(scopes) - allowed)
+    if unknown:
+        raise ValueError(f"unknown scopes: {unknown}")
+    return sorted(set(scopes))
+
+
+@transaction.atomic
+def create_token(
+    *, user: User, name: str, scopes: list[str], expires_at: dt.datetime | None
+) -> tuple[ApiToken, str]:
+    """A new token and its secret, which is returned this once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        key_hash=_hash(raw),
+        scopes=valid_scopes(scopes),
+        expires_at=expires_at,
+    )
+    publish(Event("token.created", actor_id=user.pk, object_type="api_token", object_id=token.pk))
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(*, user: User, token_id: int) -> bool:
+    changed = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return bool(changed)
+
+
+def token_user(raw: str) -> tuple[User, ApiToken] | None:
+    """The active user and token for a presented secret, or None."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token.user, token
+
+
+def token_allows(token: ApiToken, area: str, write: bool) -> bool:
+    scopes = set(token.scopes or [])
+    return f"{area}:write" in scopes or (not write and f"{area}:read" in scopes)
+
+
+@transaction.atomic
+def deactivate_user(*, actor: User, user: User, reassign_to: User | None) -> dict[str, int]:
+    """Deactivate ``user``: every session and token ends at once, their records stay, and
+    their open work moves to ``reassign_to``."""
+    from kehu.customers.models import Customer
+
+    if reassign_to is not None and (reassign_to.pk == user.pk or not reassign_to.is_active):
+        raise ValueError("reassign to an active colleague")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    sessions = end_all_sessions(user=user)
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    moved = 0
+    if reassign_to is not None:
+        for customer in Customer.objects.filter(owner=user):
+            customer.owner = reassign_to
+            customer.version += 1
+            customer._history_user = actor  # type: ignore[attr-defined]
+            customer.save(update_fields=["owner", "version", "updated_at"])
+            moved += 1
+    publish(
+        Event(
+            "user.deactivated",
+            actor_id=actor.pk,
+            object_type="user",
+            object_id=user.pk,
+            data={"sessions": sessions, "tokens": tokens, "reassigned": moved},
+        )
+    )
+    return {"sessions": sessions, "tokens": tokens, "reassigned": moved}
