@@ -35,6 +35,7 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", security_views.revoke_token, name="revoke_token"),
     path("account/2fa/disable/", security_views.disable_twofactor, name="disable_twofactor"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("audit/", core_views.AuditLogView.as_view(), name="audit_log"),
     path("notifications/bell/", core_views.bell, name="notifications_bell"),
     path("notifications/read/", core_views.mark_all_read, name="notifications_read"),
     path("customers/", include("kehu.customers.urls")),

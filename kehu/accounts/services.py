@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kehu.accounts.models import ApiToken, User, UserSession
+from kehu.core.audit import audit
 from kehu.core.events import Event, publish
+from kehu.core.models import AuditEvent
 
 TOKEN_PREFIX = "kehu_"  # noqa: S105 - a public marker, not a secret
 
@@ -96,16 +98,26 @@ def create_token(
         scopes=valid_scopes(scopes),
         expires_at=expires_at,
     )
+    audit(
+        AuditEvent.Action.TOKEN_CREATED,
+        actor=user,
+        obj=token,
+        summary=token.name,
+        scopes=token.scopes,
+    )
     publish(Event("token.created", actor_id=user.pk, object_type="api_token", object_id=token.pk))
     return token, raw
 
 
 @transaction.atomic
 def revoke_token(*, user: User, token_id: int) -> bool:
-    changed = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    return bool(changed)
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        return False
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit(AuditEvent.Action.TOKEN_REVOKED, actor=user, obj=token, summary=token.name)
+    return True
 
 
 def token_user(raw: str) -> tuple[User, ApiToken] | None:
@@ -123,8 +135,10 @@ def token_user(raw: str) -> tuple[User, ApiToken] | None:
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        # Recorded at most once a minute per token, so a busy integration does not flood the log.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        audit(AuditEvent.Action.TOKEN_USED, actor=token.user, obj=token, summary=token.name)
     return token.user, token
 
 
@@ -155,6 +169,16 @@ def deactivate_user(*, actor: User, user: User, reassign_to: User | None) -> dic
             customer._history_user = actor  # type: ignore[attr-defined]
             customer.save(update_fields=["owner", "version", "updated_at"])
             moved += 1
+    audit(
+        AuditEvent.Action.USER_DEACTIVATED,
+        actor=actor,
+        obj=user,
+        summary=str(user),
+        sessions=sessions,
+        tokens=tokens,
+        reassigned=moved,
+        reassigned_to=getattr(reassign_to, "pk", None),
+    )
     publish(
         Event(
             "user.deactivated",

@@ -10,14 +10,30 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Subscribers register themselves on import; importing here wires the event bus.
         from kehu.core import scoping, subscribers  # noqa: F401
-        from kehu.core.models import Notification
+        from kehu.core.models import AuditEvent, Notification
+        from kehu.core.permissions import has_perm
 
         # A notification is its recipient's alone, administrators included.
         scoping.register(Notification, lambda qs, user, action: qs.filter(recipient=user))
+        scoping.register(
+            AuditEvent,
+            lambda qs, user, action: qs if has_perm(user, "view_audit_log") else qs.none(),
+        )
         from kehu.core.navigation import NavItem, register
 
         register(NavItem("home", _("Dashboard"), "home", "house", order=10))
         register(NavItem("notifications", _("Notifications"), "notifications", "bell", order=90))
+        register(
+            NavItem(
+                "audit",
+                _("Audit log"),
+                "audit_log",
+                "scroll-text",
+                order=95,
+                section="admin",
+                visible=lambda user: has_perm(user, "view_audit_log"),
+            )
+        )
         register(
             NavItem(
                 "admin",

@@ -286,3 +286,55 @@ class ObjectDeleteView(ScopedObjectMixin, View):
             response.headers["HX-Redirect"] = self.success_url
             return response
         return HttpResponseRedirect(self.success_url)
+
+
+class ObjectHistoryView(ScopedObjectMixin, View):
+    """Who changed which field from what to what, and when (django-simple-history).
+
+    Fields the user may not see (financial ones) are left out of the changes shown.
+    """
+
+    template_name = "core/object_history.html"
+    limit = 100
+    IGNORED = ("version", "updated_at", "updated_by", "created_at", "created_by")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        hidden = hidden_fields(request.user, type(obj))
+        records = list(
+            obj.history.select_related("history_user").order_by("-history_date", "-history_id")[  # type: ignore[attr-defined]
+                : self.limit + 1
+            ]
+        )
+        entries = []
+        for newer, older in zip(records, [*records[1:], None], strict=False):
+            if len(entries) == self.limit:
+                break
+            changes = []
+            if older is not None:
+                excluded = [*self.IGNORED, *hidden]
+                delta = newer.diff_against(older, excluded_fields=excluded)
+                for change in delta.changes:
+                    field = type(obj)._meta.get_field(change.field)
+                    changes.append(
+                        {
+                            "label": field.verbose_name,
+                            "old": self._display(field, change.old),
+                            "new": self._display(field, change.new),
+                        }
+                    )
+            entries.append({"record": newer, "changes": changes})
+        context = {"object": obj, "entries": entries}
+        return render(request, self.template_name, context)
+
+    @staticmethod
+    def _display(field: Any, value: Any) -> Any:
+        if value in (None, ""):
+            return "—"
+        choices = dict(getattr(field, "flatchoices", None) or [])
+        if value in choices:
+            return choices[value]
+        if field.is_relation and field.related_model is not None:
+            related = field.related_model._default_manager.filter(pk=value).first()
+            return related if related is not None else value
+        return value

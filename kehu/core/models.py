@@ -124,3 +124,45 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class AuditEvent(models.Model):
+    """One entry of the global audit log: sign-ins, failures, permission changes, exports,
+    token use. Record changes themselves live in each model's history."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Sign-in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Sign-out")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_ROLES_CHANGED = "user_roles_changed", _("A person's roles changed")
+        USER_DEACTIVATED = "user_deactivated", _("Person deactivated")
+        EXPORT = "export", _("Export")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        TOKEN_USED = "token_used", _("API token used")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=64, blank=True)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="audit_actor_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.summary}"

@@ -152,3 +152,46 @@ def _error(
 
         return HttpResponse(render_to_string("errors/bare.html", context), status=status)
     return render(request, "errors/error.html", context, status=status)
+
+
+class AuditLogView(ObjectListView):
+    """The global audit log, for holders of ``view_audit_log``."""
+
+    title = _("Audit log")
+    template_name = "core/audit_log.html"
+    default_ordering = ["-created_at"]
+    page_size = 50
+    columns = [
+        Column("created_at", _("Time"), template="core/_audit_cells.html#time"),
+        Column("actor", _("Who"), sortable=False, template="core/_audit_cells.html#actor"),
+        Column("action", _("Action"), template="core/_audit_cells.html#action"),
+        Column("summary", _("Summary"), sortable=False),
+        Column("ip_address", _("IP address"), sortable=False),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.core.exceptions import PermissionDenied
+
+        from kehu.core.permissions import has_perm
+
+        if request.user.is_authenticated and not has_perm(request.user, "view_audit_log"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def selector(user: Any) -> Any:
+        from kehu.core import scoping
+        from kehu.core.models import AuditEvent
+
+        return scoping.restrict(AuditEvent.objects.select_related("actor"), user)
+
+    @property
+    def filterset_class(self) -> Any:  # type: ignore[override]
+        from kehu.core.filters import AuditEventFilter
+
+        return AuditEventFilter
+
+    def extra_context(self) -> dict[str, Any]:
+        from kehu.core.models import AuditEvent
+
+        return {"actions": AuditEvent.Action.choices}

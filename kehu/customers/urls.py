@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
+    path("<int:pk>/history/", views.CustomerHistoryView.as_view(), name="history"),
 ]

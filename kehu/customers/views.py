@@ -6,7 +6,13 @@ from django import forms
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.generic import Column, ObjectDetailView, ObjectEditView, ObjectListView
+from kehu.core.generic import (
+    Column,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+)
 from kehu.customers import selectors, services
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.forms import CustomerForm
@@ -77,3 +83,7 @@ class CustomerEditView(ObjectEditView):
             expected_version=form.cleaned_data["version"],
             **data,
         )
+
+
+class CustomerHistoryView(ObjectHistoryView):
+    get_for = staticmethod(selectors.get_customer_for)

@@ -30,6 +30,7 @@ class ModelCase:
     detail_url: Callable[[Any], str] | None = None
     edit_url: Callable[[Any], str] | None = None
     edit_form: Callable[[Any], dict[str, Any]] | None = None  # record -> valid POST data
+    history_url: Callable[[Any], str] | None = None
     api_list: str | None = None
     api_item: Callable[[Any], str] | None = None
     api_create: dict[str, Any] | None = None
@@ -109,6 +110,9 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
                 for name in rt.financial_fields:
                     shown = f'data-field="{name}"' in response.content.decode()
                     assert shown == may_see_money, f"{role} detail shows {name}"
+        if case.history_url:
+            response = client.get(case.history_url(obj))
+            assert response.status_code == (200 if can_view else 404), f"{role} history {rel}"
         if case.edit_url:
             response = client.get(case.edit_url(obj))
             assert response.status_code == (200 if can_change else 404), f"{role} edit {rel}"
