@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kehu.accounts import security_views
+from kehu.accounts import admin_views, security_views
 from kehu.accounts import views as account_views
 from kehu.accounts.views import LoginView
 from kehu.api import api
@@ -36,6 +36,21 @@ urlpatterns = [
     path("account/2fa/disable/", security_views.disable_twofactor, name="disable_twofactor"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("audit/", core_views.AuditLogView.as_view(), name="audit_log"),
+    path("org/", admin_views.org_chart, name="org_chart"),
+    path("invite/<str:token>/", admin_views.accept_invitation, name="accept_invitation"),
+    path("settings/people/", admin_views.UserListView.as_view(), name="admin_users"),
+    path("settings/people/<int:pk>/", admin_views.user_edit, name="admin_user_edit"),
+    path(
+        "settings/people/<int:pk>/deactivate/",
+        admin_views.user_deactivate,
+        name="admin_user_deactivate",
+    ),
+    path("settings/invitations/", admin_views.invitations, name="admin_invitations"),
+    path("settings/teams/", admin_views.team_list, name="admin_teams"),
+    path("settings/teams/new/", admin_views.team_edit, name="admin_team_new"),
+    path("settings/teams/<int:pk>/", admin_views.team_edit, name="admin_team_edit"),
+    path("settings/roles/", admin_views.role_list, name="admin_roles"),
+    path("settings/roles/<int:pk>/", admin_views.role_edit, name="admin_role_edit"),
     path("notifications/bell/", core_views.bell, name="notifications_bell"),
     path("notifications/read/", core_views.mark_all_read, name="notifications_read"),
     path("customers/", include("kehu.customers.urls")),

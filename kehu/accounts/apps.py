@@ -15,6 +15,36 @@ class AccountsConfig(AppConfig):
         )
 
         from kehu.accounts import services
+        from kehu.accounts.models import User
+        from kehu.core import scoping
+        from kehu.core.navigation import NavItem, register
+        from kehu.core.permissions import has_perm
+
+        # Colleagues are visible to every member (pickers, org chart); changing them is admin work.
+        scoping.register(
+            User,
+            lambda qs, user, action: (
+                qs if action == "view" or has_perm(user, "manage_users") else qs.none()
+            ),
+        )
+
+        register(NavItem("org", _("Organisation"), "org_chart", "network", order=80))
+        for key, label, url, icon, perm, order in (
+            ("people", _("People"), "admin_users", "users", "manage_users", 91),
+            ("teams", _("Teams"), "admin_teams", "network", "manage_teams", 92),
+            ("roles", _("Roles"), "admin_roles", "shield", "manage_roles", 93),
+        ):
+            register(
+                NavItem(
+                    key,
+                    label,
+                    url,
+                    icon,
+                    order=order,
+                    section="admin",
+                    visible=lambda user, perm=perm: has_perm(user, perm),
+                )
+            )
         from kehu.core.audit import audit
         from kehu.core.models import AuditEvent
 

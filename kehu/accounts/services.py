@@ -189,3 +189,180 @@ def deactivate_user(*, actor: User, user: User, reassign_to: User | None) -> dic
         )
     )
     return {"sessions": sessions, "tokens": tokens, "reassigned": moved}
+
+
+# ---- administration -------------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+@transaction.atomic
+def invite(
+    *,
+    actor: User,
+    email: str,
+    display_name: str = "",
+    title: str = "",
+    roles: list[Any] | None = None,
+    teams: list[Any] | None = None,
+) -> tuple[Any, str]:
+    """An invitation and the secret part of its link (returned this once, stored hashed)."""
+    from kehu.accounts.models import Invitation
+
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email.strip().lower(),
+        display_name=display_name.strip(),
+        title=title.strip(),
+        token_hash=_hash(raw),
+        invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    invitation.roles.set(roles or [])
+    invitation.teams.set(teams or [])
+    audit(
+        AuditEvent.Action.USER_INVITED,
+        actor=actor,
+        obj=invitation,
+        summary=invitation.email,
+        roles=[r.code for r in roles or []],
+    )
+    return invitation, raw
+
+
+def open_invitation(raw: str) -> Any:
+    """The pending, unexpired invitation for a link's secret, or None."""
+    from kehu.accounts.models import Invitation
+
+    return Invitation.objects.filter(
+        token_hash=_hash(raw), accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Any, username: str, password: str) -> User:
+    """Create the invited member's account with the roles and teams chosen for them."""
+    from django.contrib.auth.password_validation import validate_password
+
+    invitation = type(invitation).objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValueError("invitation already used")
+    user = User(
+        username=username.strip(),
+        email=invitation.email,
+        display_name=invitation.display_name,
+        title=invitation.title,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.roles.set(invitation.roles.all())
+    for team in invitation.teams.all():
+        team.members.add(user)
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    audit(
+        AuditEvent.Action.USER_JOINED,
+        actor=user,
+        obj=user,
+        summary=str(user),
+        invitation=invitation.pk,
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_roles(*, actor: User, user: User, roles: list[Any]) -> None:
+    before = sorted(user.roles.values_list("code", flat=True))
+    user.roles.set(roles)
+    after = sorted(r.code for r in roles)
+    if before != after:
+        audit(
+            AuditEvent.Action.USER_ROLES_CHANGED,
+            actor=actor,
+            obj=user,
+            summary=str(user),
+            old=before,
+            new=after,
+        )
+        from kehu.core.permissions import forget_rights
+
+        forget_rights(user)
+
+
+@transaction.atomic
+def update_role(
+    *,
+    actor: User,
+    role: Any,
+    name: str,
+    description: str,
+    permissions: list[str],
+    scopes: dict[str, str],
+    require_2fa: bool,
+) -> Any:
+    """Change a role's permissions and scopes; the change is audited with old and new."""
+    from kehu.core.permissions import Scope, all_permission_codes, record_types
+
+    unknown = set(permissions) - all_permission_codes()
+    if unknown:
+        raise ValueError(f"unknown permissions: {sorted(unknown)}")
+    keys = {rt.key for rt in record_types()}
+    if set(scopes) - keys or set(scopes.values()) - set(Scope.values):
+        raise ValueError("unknown record type or scope")
+    old = {"permissions": role.permissions, "scopes": role.scopes, "require_2fa": role.require_2fa}
+    role.name = name.strip() or role.name
+    role.description = description.strip()
+    role.permissions = sorted(set(permissions))
+    role.scopes = dict(sorted(scopes.items()))
+    role.require_2fa = require_2fa
+    role.updated_by = actor
+    role.version += 1
+    role._history_user = actor
+    role.save()
+    new = {"permissions": role.permissions, "scopes": role.scopes, "require_2fa": role.require_2fa}
+    if old != new:
+        audit(
+            AuditEvent.Action.ROLE_CHANGED,
+            actor=actor,
+            obj=role,
+            summary=role.name,
+            old=old,
+            new=new,
+        )
+    return role
+
+
+@transaction.atomic
+def save_team(
+    *,
+    actor: User,
+    team: Any,
+    name: str,
+    kind: str,
+    parent: Any,
+    leader: User | None,
+    members: list[User],
+) -> Any:
+    """Create or change a team; a team cannot be placed under itself or its descendants."""
+    from kehu.accounts.selectors import team_subtree_ids
+
+    if team.pk and parent is not None and parent.pk in team_subtree_ids({team.pk}):
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError({"parent": _("A team cannot be placed under itself.")})
+    team.name = name.strip()
+    team.kind = kind
+    team.parent = parent
+    team.leader = leader
+    if not team.pk:
+        team.created_by = actor
+    team.updated_by = actor
+    team._history_user = actor
+    team.full_clean()
+    team.save()
+    team.members.set(members)
+    return team

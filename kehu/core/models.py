@@ -137,6 +137,8 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("Role changed")
         USER_ROLES_CHANGED = "user_roles_changed", _("A person's roles changed")
         USER_DEACTIVATED = "user_deactivated", _("Person deactivated")
+        USER_INVITED = "user_invited", _("Person invited")
+        USER_JOINED = "user_joined", _("Person joined")
         EXPORT = "export", _("Export")
         TOKEN_CREATED = "token_created", _("API token created")
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
