@@ -9,12 +9,19 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from kehu.accounts import services as account_services
+from kehu.accounts.api import router as accounts_router
 from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
 from kehu.customers.api import router as customers_router
 
 # The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
-AREAS = {"/api/v1/customers": "customers", "/api/v1/me": "account"}
+AREAS = {
+    "/api/v1/customers": "customers",
+    "/api/v1/me": "account",
+    "/api/v1/users": "account",
+    "/api/v1/teams": "account",
+    "/api/v1/roles": "account",
+}
 
 
 def area_of(path: str) -> str | None:
@@ -30,7 +37,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = account_services.token_user(token)
         if found is None:
-            return None
+            # A presented but invalid token is refused outright, never replaced by the session.
+            from ninja.errors import AuthenticationError
+
+            raise AuthenticationError
         user, api_token = found
         area = area_of(request.path)
         write = request.method not in {"GET", "HEAD", "OPTIONS"}
@@ -59,3 +69,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", accounts_router)

@@ -26,6 +26,14 @@ urlpatterns = [
     ),
     path("language/", core_views.switch_language, name="switch_language"),
     path("account/security/", security_views.security, name="security"),
+    path("account/profile/", security_views.profile, name="profile"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html", success_url="/account/security/"
+        ),
+        name="password_change",
+    ),
     path("account/confirm-password/", security_views.confirm_password, name="confirm_password"),
     path("account/sessions/<int:session_id>/end/", security_views.end_session, name="end_session"),
     path(
@@ -45,6 +53,7 @@ urlpatterns = [
         admin_views.user_deactivate,
         name="admin_user_deactivate",
     ),
+    path("settings/people/<int:pk>/unlock/", admin_views.user_unlock, name="admin_user_unlock"),
     path("settings/invitations/", admin_views.invitations, name="admin_invitations"),
     path("settings/teams/", admin_views.team_list, name="admin_teams"),
     path("settings/teams/new/", admin_views.team_edit, name="admin_team_new"),

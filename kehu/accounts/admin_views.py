@@ -102,7 +102,19 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("admin_users"))
-    context = {"person": person, "form": form, "deactivate_form": DeactivateForm(user=person)}
+    from axes.models import AccessAttempt
+
+    failures = sum(
+        AccessAttempt.objects.filter(username=person.username).values_list(
+            "failures_since_start", flat=True
+        )
+    )
+    context = {
+        "person": person,
+        "form": form,
+        "deactivate_form": DeactivateForm(user=person),
+        "failures": failures,
+    }
     return render(
         request, "accounts/admin/user_edit.html", context, status=400 if form.errors else 200
     )
@@ -277,3 +289,15 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {"form": form, "role": role, "actions": ACTIONS.values()},
         status=400 if form.errors else 200,
     )
+
+
+@require_perm("manage_users")
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift a sign-in lockout (django-axes) for this person."""
+    from axes.utils import reset
+
+    person = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        reset(username=person.username)
+        messages.success(request, _("Sign-in for %(name)s is unlocked.") % {"name": person})
+    return HttpResponseRedirect(reverse("admin_user_edit", args=[pk]))

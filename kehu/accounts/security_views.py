@@ -61,7 +61,10 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if request.user.check_password(form.cleaned_data["password"]):  # type: ignore[union-attr]
             request.session["kehu_auth_at"] = time.time()
-            return HttpResponseRedirect(reverse("security"))
+            target = request.GET.get("next", "")
+            if not target.startswith("/account/"):
+                target = reverse("security")
+            return HttpResponseRedirect(target)
         form.add_error("password", _("Wrong password."))
     return render(
         request,
@@ -161,3 +164,40 @@ def disable_twofactor(request: HttpRequest) -> HttpResponse:
         twofactor.disable(request.user)
         messages.success(request, _("Two-factor sign-in is off."))
     return HttpResponseRedirect(reverse("security"))
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        from kehu.accounts.models import User
+
+        model = User
+        fields = ["display_name", "mobile", "email", "language", "time_zone"]
+
+    def clean_time_zone(self) -> str:
+        import zoneinfo
+
+        value: str = self.cleaned_data["time_zone"].strip()
+        if value and value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("Unknown time zone, e.g. Asia/Shanghai."))
+        return value
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own details; a new e-mail needs the password re-entered."""
+    user = request.user
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        from kehu.accounts.models import User
+
+        email_changed = form.cleaned_data["email"] != User.objects.get(pk=user.pk).email
+        if email_changed and time.time() - request.session.get("kehu_auth_at", 0) > REAUTH_WINDOW:
+            messages.info(request, _("To change your e-mail, enter your password first."))
+            target = reverse("confirm_password")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': reverse('profile')})}")
+        form.save()
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("profile"))
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )

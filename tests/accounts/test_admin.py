@@ -123,3 +123,58 @@ def test_org_chart_is_drawn_from_live_data(client, user):
     client.force_login(user)
     page = client.get("/org/").content.decode()
     assert "华南销售组" in page and "林雪" in page and "销售代表" in page
+
+
+def test_admin_unlocks_a_locked_account(client, admin, user, settings):
+    member = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        member.post("/login/", {"username": "linxue", "password": "wrong"})
+    assert (
+        member.post("/login/", {"username": "linxue", "password": "s3cret-pass!"}).status_code
+        == 429
+    )
+    page = client.get(f"/settings/people/{user.pk}/").content.decode()
+    assert 'data-testid="lockout"' in page
+    client.post(f"/settings/people/{user.pk}/unlock/")
+    assert (
+        member.post("/login/", {"username": "linxue", "password": "s3cret-pass!"}).status_code
+        == 302
+    )
+
+
+def test_email_change_needs_the_password_again(user):
+    import time
+
+    member = Client()
+    member.post("/login/", {"username": "linxue", "password": "s3cret-pass!"})
+    session = member.session
+    session["kehu_auth_at"] = time.time() - 3600
+    session.save()
+    data = {"display_name": "林雪", "email": "new@example.cn", "language": "", "time_zone": ""}
+    response = member.post("/account/profile/", data)
+    assert "confirm-password" in response["Location"]
+    user.refresh_from_db()
+    assert user.email == ""
+    member.post("/account/confirm-password/?next=/account/profile/", {"password": "s3cret-pass!"})
+    member.post("/account/profile/", data)
+    user.refresh_from_db()
+    assert user.email == "new@example.cn"
+    bad = member.post("/account/profile/", {**data, "time_zone": "Mars/Base"})
+    assert bad.status_code == 400
+
+
+def test_password_change_signs_out_other_browsers(user):
+    laptop, phone = Client(), Client()
+    for c in (laptop, phone):
+        c.post("/login/", {"username": "linxue", "password": "s3cret-pass!"})
+    response = laptop.post(
+        "/account/password/",
+        {
+            "old_password": "s3cret-pass!",
+            "new_password1": "Brand-new-2026!",
+            "new_password2": "Brand-new-2026!",
+        },
+    )
+    assert response.status_code == 302
+    assert laptop.get("/").status_code == 200
+    assert phone.get("/").status_code == 302
