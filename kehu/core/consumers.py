@@ -38,3 +38,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def push(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])
+
+    async def disconnect_user(self, message: dict[str, Any]) -> None:
+        """The account was deactivated or signed out everywhere: close at once."""
+        await self.close(code=UNAUTHENTICATED)

@@ -20,3 +20,11 @@ def push_to_user(user_id: int, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     async_to_sync(layer.group_send)(user_group(user_id), {"type": "push", "payload": payload})
+
+
+def disconnect_user(user_id: int) -> None:
+    """Close every live connection of a user (deactivation, sign-out everywhere)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(user_group(user_id), {"type": "disconnect_user"})

@@ -51,3 +51,39 @@ def mark_notifications_read(*, user: Any, ids: list[int] | None = None) -> int:
     if count:
         publish(Event("notification.read", data={"recipient_id": user.pk}))
     return count
+
+
+@transaction.atomic
+def share_record(
+    *, actor: Any, obj: Any, user: Any = None, team: Any = None, can_edit: bool = False
+) -> Any:
+    """Share ``obj`` with a person or a team beyond their role's scope.
+
+    Only someone who may edit the record may share it, and only as far as they may edit it.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.core import scoping
+    from kehu.core.models import Share
+
+    if (user is None) == (team is None):
+        raise ValueError("share with exactly one person or team")
+    if not scoping.can(actor, "change", obj):
+        raise PermissionDenied
+    share, _created = Share.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        user=user,
+        team=team,
+        defaults={"can_edit": can_edit, "created_by": actor},
+    )
+    publish(
+        Event(
+            "record.shared",
+            actor_id=actor.pk,
+            object_type=type(obj)._meta.model_name,
+            object_id=obj.pk,
+        )
+    )
+    return share

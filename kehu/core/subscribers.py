@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kehu.core.events import Event, subscribe
 from kehu.core.models import Notification
-from kehu.core.realtime import push_to_user
+from kehu.core.realtime import disconnect_user, push_to_user
 from kehu.core.selectors import unread_count
 
 
@@ -41,3 +41,9 @@ def push_unread_count(event: Event) -> None:
     user = User.objects.filter(pk=event.data["recipient_id"]).first()
     if user is not None:
         push_to_user(user.pk, {"type": "unread", "unread": unread_count(user)})
+
+
+@subscribe("user.deactivated")
+def close_connections(event: Event) -> None:
+    if event.object_id is not None:
+        disconnect_user(int(event.object_id))

@@ -97,3 +97,20 @@ def test_guessing_codes_is_throttled(client, director):
     response = client.post("/login/verify/", {"code": code_for(device)})
     assert response.status_code == 400  # even the right code waits out the delay
     assert "Wait" in response.content.decode() or "等" in response.content.decode()
+
+
+def test_moving_2fa_to_a_new_phone_needs_the_password_again(client, director):
+    import time
+
+    from tests.conftest import force_login_verified
+
+    force_login_verified(client, director)
+    session = client.session
+    session["kehu_auth_at"] = time.time() - 3600
+    session.save()
+    response = client.get("/account/2fa/setup/")
+    assert response.status_code == 302 and "confirm-password" in response["Location"]
+    session = client.session
+    session["kehu_auth_at"] = time.time()
+    session.save()
+    assert client.get("/account/2fa/setup/").status_code == 200

@@ -83,3 +83,20 @@ async def _foreign_origin(cookie):
 def test_inactive_users_get_nothing(make_user):
     user = make_user("gone", is_active=False)
     assert services.notify(recipient=user, title="x") is None
+
+
+def test_deactivation_closes_the_live_connection(make_user):
+
+    user, admin = make_user("leaving"), make_user("boss2", is_superuser=True)
+    async_to_sync(_closed_on_deactivation)(session_cookie_for(user), user, admin)
+
+
+async def _closed_on_deactivation(cookie, user, admin):
+    from kehu.accounts import services as account_services
+
+    ws = connect(cookie)
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)
+    await sync_to_async(account_services.deactivate_user)(actor=admin, user=user, reassign_to=None)
+    closed = await ws.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4401}

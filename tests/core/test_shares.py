@@ -1,0 +1,48 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from kehu.accounts.models import Team
+from kehu.core import scoping
+from kehu.core.services import share_record
+from kehu.customers import services
+from kehu.customers.models import Contact, Customer
+
+
+def test_sharing_with_a_person_grants_view_not_edit(user, other_user, make_customer):
+    customer = make_customer(other_user)
+    assert not scoping.can(user, "view", customer)
+    share_record(actor=other_user, obj=customer, user=user)
+    assert scoping.can(user, "view", customer)
+    assert not scoping.can(user, "change", customer)
+    assert not scoping.can(user, "delete", customer)
+
+
+def test_sharing_with_a_team_and_for_editing(user, other_user, make_customer):
+    customer = make_customer(other_user)
+    team = Team.objects.create(name="共享组")
+    team.members.add(user)
+    share_record(actor=other_user, obj=customer, team=team, can_edit=True)
+    assert scoping.can(user, "change", customer)
+
+
+def test_a_shared_customers_contacts_follow_it(user, other_user, make_customer):
+    customer = make_customer(other_user)
+    contact = services.add_contact(actor=other_user, customer=customer, name="张三")
+    assert not scoping.restrict(Contact.objects.all(), user).exists()
+    share_record(actor=other_user, obj=customer, user=user)
+    assert list(scoping.restrict(Contact.objects.all(), user)) == [contact]
+
+
+def test_collaborators_see_and_edit(user, other_user, make_customer):
+    customer = make_customer(other_user)
+    customer.collaborators.add(user)
+    assert scoping.can(user, "view", customer) and scoping.can(user, "change", customer)
+    assert not scoping.can(user, "delete", customer)
+    # Collaboration on a customer does not multiply rows in lists.
+    assert scoping.restrict(Customer.objects.all(), user).count() == 1
+
+
+def test_only_editors_may_share(user, other_user, make_customer):
+    customer = make_customer(other_user)
+    with pytest.raises(PermissionDenied):
+        share_record(actor=user, obj=customer, user=user)
