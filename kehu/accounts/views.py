@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts import twofactor
 from kehu.accounts.forms import LoginForm
+from kehu.accounts.security_views import REAUTH_WINDOW
 
 
 class LoginView(auth_views.LoginView):
@@ -96,14 +98,14 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
             device = twofactor.start_enrolment(request.user)
         status = 400
     else:
-        if (
-            request.user.is_authenticated
-            and twofactor.has_device(request.user)
-            and not (
-                request.user.is_verified()  # type: ignore[union-attr]
-            )
-        ):
-            return HttpResponseRedirect(f"/login/verify/?next={_next_url(request)}")
+        if twofactor.has_device(request.user):
+            if not request.user.is_verified():  # type: ignore[union-attr]
+                return HttpResponseRedirect(f"/login/verify/?next={_next_url(request)}")
+            # Moving to a new phone replaces the device: ask for the password again first.
+            if time.time() - request.session.get("kehu_auth_at", 0) > REAUTH_WINDOW:
+                return HttpResponseRedirect(
+                    f"/account/confirm-password/?next={request.get_full_path()}"
+                )
         device = twofactor.start_enrolment(request.user)
         form = CodeForm()
         status = 200
