@@ -76,10 +76,7 @@ class UserListView(ObjectListView):
         ),
     ]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and not has_perm(request.user, "manage_users"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    required_perm = "manage_users"
 
     @staticmethod
     def selector(user: Any) -> Any:

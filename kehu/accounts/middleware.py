@@ -22,6 +22,18 @@ OPEN_PREFIXES = (
 )
 
 
+def send_to(
+    request: HttpRequest, url_name: str, *, status: int, title: str, detail: str
+) -> HttpResponse:
+    """Pages go to ``url_name`` and come back afterwards; API calls get a problem response."""
+    if request.path.startswith("/api/"):
+        from kehu.core.apisupport import problem
+
+        return problem(request, status, title, detail)
+    target = reverse(url_name)
+    return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
 class TwoFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,17 +53,13 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _redirect(request: HttpRequest, step: str) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            from kehu.core.apisupport import problem
-
-            return problem(
-                request,
-                403,
-                _("Two-factor sign-in required."),
-                _("Finish signing in with your authenticator code in the browser."),
-            )
-        target = reverse("twofactor_verify" if step == "verify" else "twofactor_setup")
-        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return send_to(
+            request,
+            "twofactor_verify" if step == "verify" else "twofactor_setup",
+            status=403,
+            title=_("Two-factor sign-in required."),
+            detail=_("Finish signing in with your authenticator code in the browser."),
+        )
 
 
 class SessionPolicyMiddleware:
@@ -80,18 +88,10 @@ class SessionPolicyMiddleware:
                 or now - auth_at > settings.KEHU_SESSION_MAX_AGE
             ):
                 logout(request)
-                messages.info(request, _("Your session ended. Please sign in again."))
-                if request.path.startswith("/api/"):
-                    from kehu.core.apisupport import problem
-
-                    return problem(
-                        request,
-                        401,
-                        _("Authentication required."),
-                        _("Your session ended. Please sign in again."),
-                    )
-                return HttpResponseRedirect(
-                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+                ended = _("Your session ended. Please sign in again.")
+                messages.info(request, ended)
+                return send_to(
+                    request, "login", status=401, title=_("Authentication required."), detail=ended
                 )
             if now - seen_at > self.TOUCH_EVERY:
                 request.session["kehu_seen_at"] = now

@@ -92,8 +92,7 @@ class TokenForm(forms.Form):
     )
 
 
-@login_required
-def security(request: HttpRequest) -> HttpResponse:
+def _security_page(request: HttpRequest, token_form: TokenForm, status: int = 200) -> HttpResponse:
     user = request.user
     context = {
         "has_2fa": twofactor.has_device(user),
@@ -101,10 +100,14 @@ def security(request: HttpRequest) -> HttpResponse:
         "sessions": UserSession.objects.filter(user=user),
         "current_key": request.session.session_key,
         "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
-        "token_form": TokenForm(),
-        "now": timezone.now(),
+        "token_form": token_form,
     }
-    return render(request, "accounts/security.html", context)
+    return render(request, "accounts/security.html", context, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    return _security_page(request, TokenForm())
 
 
 @login_required
@@ -132,8 +135,7 @@ def end_other_sessions(request: HttpRequest) -> HttpResponse:
 def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
-        context = {"token_form": form, "sessions": [], "tokens": [], "now": timezone.now()}
-        return render(request, "accounts/security.html", context, status=400)
+        return _security_page(request, form, status=400)
     days = form.cleaned_data["expires_in_days"]
     token, raw = services.create_token(
         user=request.user,  # type: ignore[arg-type]

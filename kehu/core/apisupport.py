@@ -52,6 +52,13 @@ def problem(
     )
 
 
+def invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
+    """422 with one entry per invalid field: ``{"loc": [...], "msg": ..., "type": ...}``."""
+    return problem(
+        request, 422, _("The request is not valid."), _("Check the fields listed."), errors=errors
+    )
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -63,13 +70,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             }
             for err in exc.errors
         ]
-        return problem(
-            request,
-            422,
-            _("The request is not valid."),
-            _("Check the fields listed."),
-            errors=errors,
-        )
+        return invalid(request, errors)
 
     @api.exception_handler(AuthenticationError)
     def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -89,13 +90,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items()
             for msg in messages
         ]
-        return problem(
-            request,
-            422,
-            _("The request is not valid."),
-            _("Check the fields listed."),
-            errors=errors,
-        )
+        return invalid(request, errors)
 
     @api.exception_handler(Http404)
     def on_missing(request: HttpRequest, exc: Http404) -> HttpResponse:

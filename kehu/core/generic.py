@@ -69,6 +69,20 @@ class ObjectListView(LoginRequiredMixin, View):
     results_template = "core/object_list.html#results"  # what an HTMX request gets
     title: str | Promise = ""
     create_url: str | None = None
+    required_perm: str | None = None  # a global permission the whole list needs (403 without)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.core.exceptions import PermissionDenied
+
+        from kehu.core.permissions import has_perm
+
+        if (
+            self.required_perm
+            and request.user.is_authenticated
+            and not has_perm(request.user, self.required_perm)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         return type(self).selector(self.request.user)

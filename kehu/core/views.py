@@ -169,14 +169,7 @@ class AuditLogView(ObjectListView):
         Column("ip_address", _("IP address"), sortable=False),
     ]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from django.core.exceptions import PermissionDenied
-
-        from kehu.core.permissions import has_perm
-
-        if request.user.is_authenticated and not has_perm(request.user, "view_audit_log"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    required_perm = "view_audit_log"
 
     @staticmethod
     def selector(user: Any) -> Any:

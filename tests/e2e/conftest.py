@@ -90,3 +90,10 @@ def _finish(request: Any, page: Any, context: Any) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not page.js_errors, f"JavaScript errors: {page.js_errors}"
+
+
+def sign_in(page: Any, username: str, password: str = "kehu-demo") -> None:
+    """Fill and send the sign-in form already open in ``page``."""
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("form.form button[type=submit]").click()

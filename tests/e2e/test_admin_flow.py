@@ -7,6 +7,8 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
 
@@ -31,9 +33,7 @@ def test_admin_invites_a_director_who_enrols_totp_and_signs_in_with_a_code(page,
     base = demo_server.url
     # The administrator's role requires two-factor sign-in: the first sign-in enrols it.
     page.goto(f"{base}/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "kehu-demo")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "admin")
     expect(page).to_have_url(re.compile(r"/account/2fa/setup/"))
     enrol(page)
     expect(page.locator("[data-testid=greeting]")).to_be_visible()
@@ -70,9 +70,7 @@ def test_admin_invites_a_director_who_enrols_totp_and_signs_in_with_a_code(page,
     # Next time: password, then a code from the authenticator.
     colleague.locator("[data-testid=user-menu]").click()
     colleague.locator("[data-testid=logout]").click()
-    colleague.fill("#id_username", "liqiang")
-    colleague.fill("#id_password", "Xi-nan-2026!")
-    colleague.locator("form.form button[type=submit]").click()
+    sign_in(colleague, "liqiang", "Xi-nan-2026!")
     expect(colleague).to_have_url(re.compile(r"/login/verify/"))
     colleague.fill("#id_code", code_from(secret, drift=1))  # the first code was used up
     colleague.locator("form.form button[type=submit]").click()

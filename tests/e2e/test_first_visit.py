@@ -6,6 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -18,9 +19,7 @@ def test_newcomer_signs_in_sees_chinese_dashboard_and_switches_to_english(page, 
     # Chinese by default, although the browser asks for English.
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("[data-testid=demo-hint]")).to_contain_text("linxue")
-    page.fill("#id_username", "linxue")
-    page.fill("#id_password", "kehu-demo")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "linxue")
 
     expect(page).to_have_url(f"{base}/")
     greeting = page.locator("[data-testid=greeting]")
@@ -39,17 +38,13 @@ def test_newcomer_signs_in_sees_chinese_dashboard_and_switches_to_english(page, 
     page.locator("[data-testid=user-menu]").click()
     page.locator("[data-testid=logout]").click()
     expect(page).to_have_url(f"{base}/login/")
-    page.fill("#id_username", "linxue")
-    page.fill("#id_password", "kehu-demo")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "linxue")
     expect(greeting).to_have_text("Hello, 林雪")
 
 
 def test_wrong_password_is_explained_in_chinese(page, demo_server):
     page.goto(f"{demo_server.url}/login/")
-    page.fill("#id_username", "wangfang")
-    page.fill("#id_password", "not-the-password")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "wangfang", "not-the-password")
     alert = page.locator("[role=alert]")
     expect(alert).to_be_visible()
     expect(alert).not_to_contain_text("Wrong username")
@@ -59,9 +54,7 @@ def test_wrong_password_is_explained_in_chinese(page, demo_server):
 def test_bell_rings_live_when_a_notification_arrives(page, demo_server):
     base = demo_server.url
     page.goto(f"{base}/login/")
-    page.fill("#id_username", "wangfang")
-    page.fill("#id_password", "kehu-demo")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "wangfang")
     expect(page.locator("body")).to_have_attribute("data-live", "1")
     badge = page.locator("[data-testid=bell] [data-unread]")
     before = int(badge.get_attribute("data-count") or 0)
@@ -81,9 +74,7 @@ def test_bell_rings_live_when_a_notification_arrives(page, demo_server):
 def test_customer_table_sorts_and_filters_without_reloading(page, demo_server):
     base = demo_server.url
     page.goto(f"{base}/login/?next=/customers/")
-    page.fill("#id_username", "linxue")
-    page.fill("#id_password", "kehu-demo")
-    page.locator("form.form button[type=submit]").click()
+    sign_in(page, "linxue")
     expect(page).to_have_url(f"{base}/customers/")
     rows = page.locator("[data-testid=object-table] tbody tr")
     expect(rows.first).to_be_visible()
@@ -100,9 +91,7 @@ def test_customer_table_sorts_and_filters_without_reloading(page, demo_server):
 def test_phone_layout_has_a_drawer_and_no_sideways_scroll(phone, demo_server):
     base = demo_server.url
     phone.goto(f"{base}/login/")
-    phone.fill("#id_username", "linxue")
-    phone.fill("#id_password", "kehu-demo")
-    phone.locator("form.form button[type=submit]").click()
+    sign_in(phone, "linxue")
     expect(phone.locator("[data-testid=greeting]")).to_be_visible()
     sidebar = phone.locator("#sidebar")
     assert sidebar.bounding_box()["x"] < 0  # off-canvas
