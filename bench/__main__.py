@@ -65,6 +65,20 @@ def seed_customers(owner, n: int) -> None:
     Customer.objects.bulk_create(batch)
 
 
+def verified_client(user) -> Client:
+    """Signed in past both steps (password and, for roles that need it, the 2FA code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def main() -> int:
     from kehu.accounts.models import User
 
@@ -96,6 +110,15 @@ def main() -> int:
         lambda: client.get("/customers/?level=A&city=杭州")
     )
     results["api health"] = timed(lambda: client.get("/api/v1/health"))
+
+    # The scoping door's cost: the same list for an own-, a team- and an all-scoped role.
+    for username, scope in (("wangfang", "own"), ("linxue", "team"), ("zhouhang", "all")):
+        person = User.objects.get(username=username)
+        seer = verified_client(person)
+        results[f"customer list as {scope}-scope role"] = timed(lambda c=seer: c.get("/customers/"))
+        results[f"api customers as {scope}-scope role"] = timed(
+            lambda c=seer: c.get("/api/v1/customers?limit=50")
+        )
     results["peak memory"] = {
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     }

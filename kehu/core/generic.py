@@ -87,9 +87,9 @@ class ObjectListView(LoginRequiredMixin, View):
     def get_queryset(self) -> QuerySet[Any]:
         return type(self).selector(self.request.user)
 
-    def sorting(self) -> list[str]:
+    def sorting(self, model: type[Model]) -> list[str]:
         requested = self.request.GET.get("sort", "")
-        hidden = hidden_fields(self.request.user, self.get_queryset().model)
+        hidden = hidden_fields(self.request.user, model)
         # Sorting by a hidden field would leak its order: only visible, sortable columns.
         allowed = {c.name: c.sort_key for c in self.columns if c.sortable and c.name not in hidden}
         if requested.lstrip("-") in allowed:
@@ -121,14 +121,14 @@ class ObjectListView(LoginRequiredMixin, View):
         try:
             page = paginate_keyset(
                 qs,
-                ordering=self.sorting(),
+                ordering=self.sorting(qs.model),
                 limit=max(limit, 1),
                 after=request.GET.get("after") or None,
                 before=request.GET.get("before") or None,
             )
         except InvalidCursor:
             messages.warning(request, _("That page link has expired; showing the first page."))
-            page = paginate_keyset(qs, ordering=self.sorting(), limit=self.page_size)
+            page = paginate_keyset(qs, ordering=self.sorting(qs.model), limit=self.page_size)
         hidden = hidden_fields(request.user, qs.model)
         context = {
             "title": self.title,

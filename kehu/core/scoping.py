@@ -83,15 +83,24 @@ def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
     elif scope == Scope.OWN:
         condition |= Q(**{rt.owner_field: user})
     if action in {"view", "change"}:
+        # Collaborations and shares are few per person: fetch their ids (two indexed queries)
+        # and add them only when there are any, so the common case stays a plain indexed filter
+        # instead of an OR of sub-selects that makes the database scan the whole table.
         may_edit_type = rights.has(rt.code("change"))
         if rt.collaborators_field and (action == "view" or may_edit_type):
-            condition |= Q(
-                pk__in=rt.model._default_manager.filter(**{rt.collaborators_field: user}).values(
-                    "pk"
+            collaborating = list(
+                rt.model._default_manager.filter(**{rt.collaborators_field: user}).values_list(
+                    "pk", flat=True
                 )
             )
-        share_path = f"{rt.share_target}__in" if rt.share_target else "pk__in"
-        condition |= Q(**{share_path: _shared_ids(rt, user, editable=action == "change")})
+            if collaborating:
+                condition |= Q(pk__in=collaborating)
+        shared = list(
+            _shared_ids(rt, user, editable=action == "change").values_list("object_id", flat=True)
+        )
+        if shared:
+            share_path = f"{rt.share_target}__in" if rt.share_target else "pk__in"
+            condition |= Q(**{share_path: shared})
     return condition
 
 
