@@ -34,6 +34,7 @@ class CustomerOut(Schema):
     province: str
     city: str
     address: str
+    uscc: str
     owner_id: int | None
     purchase_intent: str
     need_description: str
@@ -43,6 +44,7 @@ class CustomerOut(Schema):
     next_follow_up_at: dt.datetime | None
     follow_up_plan: str
     credit_limit: Decimal | None = None  # financial: absent without view_financials
+    warnings: list[str] = []  # non-blocking problems with what was just written
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -59,6 +61,7 @@ class CustomerIn(Schema):
     province: str = ""
     city: str = ""
     address: str = ""
+    uscc: str = ""
     owner_id: int | None = None
     purchase_intent: str = Customer.Intent.NONE
     need_description: str = ""
@@ -78,6 +81,7 @@ class CustomerPatch(Schema):
     province: str | None = None
     city: str | None = None
     address: str | None = None
+    uscc: str | None = None
     owner_id: int | None = None
     purchase_intent: str | None = None
     need_description: str | None = None
@@ -87,12 +91,15 @@ class CustomerPatch(Schema):
     version: int | None = None
 
 
-FIELDS = [name for name in CustomerOut.model_fields if name != "credit_limit"]
+FIELDS = [name for name in CustomerOut.model_fields if name not in {"credit_limit", "warnings"}]
 
 
 def serialize(user: Any, customer: Customer) -> dict[str, Any]:
     data = {name: getattr(customer, name) for name in FIELDS}
     data["credit_limit"] = customer.credit_limit
+    warnings = getattr(customer, "warnings", None)
+    if warnings:
+        data["warnings"] = warnings
     return redact(user, Customer, data)
 
 

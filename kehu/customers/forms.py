@@ -22,6 +22,7 @@ class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
             "province",
             "city",
             "address",
+            "uscc",
             "owner",
             "purchase_intent",
             "credit_limit",

@@ -43,6 +43,9 @@ class Customer(TrackedModel):
     province = models.CharField(_("province"), max_length=32, blank=True)
     city = models.CharField(_("city"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    uscc = models.CharField(
+        _("Unified Social Credit Code"), max_length=18, blank=True, db_index=True
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer manager"),

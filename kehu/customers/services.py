@@ -5,20 +5,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kehu.core.events import Event, publish
 from kehu.core.fieldrules import check_writable
 from kehu.core.locking import save_versioned
+from kehu.customers import validators
 from kehu.customers.models import Contact, Customer, Interaction
+
+
+def _check_customer_fields(customer: Customer) -> list[str]:
+    """Normalise and validate typed values; returns warnings that must not block saving."""
+    warnings: list[str] = []
+    try:
+        customer.uscc, warning = validators.clean_uscc(customer.uscc)
+    except ValidationError as exc:
+        raise ValidationError({"uscc": exc.messages}) from None
+    if warning:
+        warnings.append(warning)
+    return warnings
 
 
 @transaction.atomic
 def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) -> Customer:
-    """Create a customer owned by ``owner`` (default: the actor)."""
+    """Create a customer owned by ``owner`` (default: the actor).
+
+    Non-blocking problems (a USCC check character that does not match) are left in
+    ``customer.warnings`` for the caller to show.
+    """
     customer = Customer(name=name.strip(), owner=owner or actor, created_by=actor, updated_by=actor)
     for key, value in fields.items():
         setattr(customer, key, value)
+    customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
     customer.full_clean()
     customer.save()
     publish(
@@ -37,6 +57,14 @@ def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> 
     contact = Contact(customer=customer, name=name.strip(), created_by=actor, updated_by=actor)
     for key, value in fields.items():
         setattr(contact, key, value)
+    errors: dict[str, list[str]] = {}
+    for field in ("mobile", "phone"):
+        try:
+            setattr(contact, field, validators.normalize_phone(getattr(contact, field)))
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     contact.full_clean()
     contact.save()
     publish(
@@ -65,6 +93,10 @@ def log_interaction(
 ) -> Interaction:
     """Record an interaction; the customer's last contact follows the newest one and the next
     follow-up is taken from the interaction's next step when one is given."""
+    try:
+        validators.not_in_future(occurred_at, field_label=_("When"))
+    except ValidationError as exc:
+        raise ValidationError({"occurred_at": exc.messages}) from None
     interaction = Interaction(
         customer=customer,
         kind=kind,
@@ -116,6 +148,7 @@ EDITABLE_FIELDS = (
     "province",
     "city",
     "address",
+    "uscc",
     "owner",
     "purchase_intent",
     "credit_limit",
@@ -137,6 +170,7 @@ def update_customer(
     changed = [k for k, v in changes.items() if getattr(customer, k) != v]
     for key in changed:
         setattr(customer, key, changes[key])
+    customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
     customer.full_clean()
     save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
     publish(

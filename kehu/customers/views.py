@@ -77,12 +77,17 @@ class CustomerEditView(ObjectEditView):
     def save(self, obj: Model, form: forms.Form) -> Model:
         assert isinstance(obj, Customer)
         data = {k: form.cleaned_data[k] for k in services.EDITABLE_FIELDS if k in form.cleaned_data}
-        return services.update_customer(
+        customer = services.update_customer(
             actor=self.request.user,
             customer=obj,
             expected_version=form.cleaned_data["version"],
             **data,
         )
+        from django.contrib import messages
+
+        for warning in getattr(customer, "warnings", []):
+            messages.warning(self.request, warning)
+        return customer
 
 
 class CustomerHistoryView(ObjectHistoryView):

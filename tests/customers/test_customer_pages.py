@@ -175,3 +175,69 @@ def test_empty_filter_fields_mean_any(logged_in, user, make_customer):
     make_customer(user, name="乙客户", level="C")
     page = logged_in.get("/customers/?q=&level=A&status=&follow_up=").content.decode()
     assert "甲客户" in page and "乙客户" not in page
+
+
+def test_contact_phones_are_normalised_and_bad_ones_refused(user, make_customer):
+    from django.core.exceptions import ValidationError
+
+    customer = make_customer(user)
+    contact = services.add_contact(
+        actor=user, customer=customer, name="张三", mobile="138 0013 8000", phone="0571-88886666"
+    )
+    assert (contact.mobile, contact.phone) == ("+8613800138000", "+8657188886666")
+    with pytest.raises(ValidationError) as caught:
+        services.add_contact(actor=user, customer=customer, name="李四", mobile="12345")
+    assert set(caught.value.message_dict) == {"mobile"}
+
+
+def test_interactions_cannot_be_in_the_future(user, make_customer):
+    from django.core.exceptions import ValidationError
+
+    customer = make_customer(user)
+    with pytest.raises(ValidationError) as caught:
+        services.log_interaction(
+            actor=user,
+            customer=customer,
+            kind="call",
+            occurred_at=timezone.now() + dt.timedelta(days=1),
+            summary="x",
+        )
+    assert "occurred_at" in caught.value.message_dict
+
+
+def test_uscc_with_wrong_check_character_saves_with_a_warning(logged_in, user, make_customer):
+    c = make_customer(user, name="深圳市腾讯计算机系统有限公司")
+    form = {
+        "name": c.name,
+        "kind": "company",
+        "level": "A",
+        "status": "active",
+        "purchase_intent": "none",
+        "uscc": "91440300708461136u",
+        "version": 1,
+    }
+    response = logged_in.post(f"/customers/{c.pk}/edit/", form, follow=True)
+    c.refresh_from_db()
+    assert c.uscc == "91440300708461136U"
+    assert 'data-level="warning"' in response.content.decode()
+    bad = logged_in.post(f"/customers/{c.pk}/edit/", {**form, "uscc": "123", "version": 2})
+    assert bad.status_code == 400
+    c.refresh_from_db()
+    assert c.uscc == "91440300708461136U"
+
+
+def test_api_reports_uscc_warnings(client, user):
+    import json
+
+    client.force_login(user)
+    response = client.post(
+        "/api/v1/customers",
+        json.dumps({"name": "腾讯", "uscc": "91440300708461136U"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["warnings"]
+    bad = client.post(
+        "/api/v1/customers", json.dumps({"name": "x", "uscc": "1"}), content_type="application/json"
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "uscc"]
