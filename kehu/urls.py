@@ -44,6 +44,7 @@ urlpatterns = [
     path("account/2fa/disable/", security_views.disable_twofactor, name="disable_twofactor"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("audit/", core_views.AuditLogView.as_view(), name="audit_log"),
+    path("search/", core_views.search_page, name="search"),
     path("org/", admin_views.org_chart, name="org_chart"),
     path("invite/<str:token>/", admin_views.accept_invitation, name="accept_invitation"),
     path("settings/people/", admin_views.UserListView.as_view(), name="admin_users"),

@@ -38,6 +38,9 @@ def make_user(db: Any) -> Any:
         user.set_password(password)
         user.save()
         if roles:
+            from kehu.accounts.roles import create_default_roles
+
+            create_default_roles(Role)  # a transactional test's flush removes the shipped roles
             user.roles.set(Role.objects.filter(code__in=roles))
             assert user.roles.count() == len(roles), f"unknown role in {roles}"
         return user

@@ -6,6 +6,10 @@ indexing — register with :func:`subscribe` and must be quick: slow work is han
 
 Names are dotted, ``<area>.<thing>.<verb>`` (``customer.created``, ``notification.created``);
 a subscription pattern may end in ``*``.
+
+A subscriber that keeps derived data in the database (the search index) subscribes with
+``in_transaction=True``: it runs at once, inside the writer's transaction, so the derived rows
+commit or roll back with the write. Everything else runs after commit.
 """
 
 from __future__ import annotations
@@ -31,22 +35,25 @@ class Event:
 
 Handler = Callable[[Event], None]
 _subscribers: list[tuple[str, Handler]] = []
+_in_transaction: list[tuple[str, Handler]] = []
 
 
-def subscribe(pattern: str) -> Callable[[Handler], Handler]:
+def subscribe(pattern: str, *, in_transaction: bool = False) -> Callable[[Handler], Handler]:
     """Decorator: call the handler for every event whose name matches ``pattern``."""
+    target = _in_transaction if in_transaction else _subscribers
 
     def register(handler: Handler) -> Handler:
-        if (pattern, handler) not in _subscribers:
-            _subscribers.append((pattern, handler))
+        if (pattern, handler) not in target:
+            target.append((pattern, handler))
         return handler
 
     return register
 
 
 def unsubscribe(pattern: str, handler: Handler) -> None:
-    if (pattern, handler) in _subscribers:
-        _subscribers.remove((pattern, handler))
+    for target in (_subscribers, _in_transaction):
+        if (pattern, handler) in target:
+            target.remove((pattern, handler))
 
 
 def _matches(pattern: str, name: str) -> bool:
@@ -66,5 +73,12 @@ def dispatch(event: Event) -> None:
 
 
 def publish(event: Event, *, using: str | None = None) -> None:
-    """Deliver ``event`` once the current transaction commits (at once outside one)."""
+    """Run in-transaction subscribers now; deliver to the rest once the transaction commits.
+
+    An in-transaction subscriber that fails makes the write fail too: derived data never
+    silently diverges from what it derives from.
+    """
+    for pattern, handler in list(_in_transaction):
+        if _matches(pattern, event.name):
+            handler(event)
     transaction.on_commit(lambda: dispatch(event), using=using)

@@ -188,3 +188,15 @@ class AuditLogView(ObjectListView):
         from kehu.core.models import AuditEvent
 
         return {"actions": AuditEvent.Action.choices}
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """The global search: customers, contacts… grouped by type, only what the user may see."""
+    from kehu.core import search
+
+    text = request.GET.get("q", "").strip()[:100]
+    groups = search.search(request.user, text, limit=20) if text else []
+    context = {"q": text, "groups": groups}
+    template = "core/search.html#results" if is_htmx(request) else "core/search.html"
+    return render(request, template, context)

@@ -47,6 +47,45 @@ class CustomersConfig(AppConfig):
             )
         )
 
+        from kehu.core import search
+        from kehu.customers import subscribers  # noqa: F401 - keeps the search index current
+
+        search.register(
+            search.Searchable(
+                "customer",
+                _("Customers"),
+                Customer,
+                tokens=lambda c: search.combine(
+                    search.text_tokens(c.name),
+                    search.text_tokens(c.short_name),
+                    search.text_tokens(c.city),
+                    {c.uscc.lower()} if c.uscc else set(),
+                ),
+                title=lambda c: c.name,
+                url=lambda c: c.get_absolute_url(),
+                subtitle=lambda c: " · ".join(x for x in (c.city, str(c.owner or "")) if x),
+                select_related=("owner",),
+            )
+        )
+        search.register(
+            search.Searchable(
+                "contact",
+                _("Contacts"),
+                Contact,
+                tokens=lambda c: search.combine(
+                    search.text_tokens(c.name),
+                    search.phone_tokens(c.mobile),
+                    search.phone_tokens(c.phone),
+                    search.email_tokens(c.email),
+                    search.text_tokens(c.wechat),
+                ),
+                title=lambda c: c.name,
+                url=lambda c: c.customer.get_absolute_url(),
+                subtitle=lambda c: " · ".join(x for x in (str(c.customer), c.title, c.mobile) if x),
+                select_related=("customer",),
+            )
+        )
+
         from kehu.core.navigation import NavItem, register
 
         register(NavItem("customers", _("Customers"), "customers:list", "contact", order=20))

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,12 +27,10 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "level", "status", "city", "follow_up"]
 
     def search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(city__icontains=value)
-        )
+        """Chinese substrings, pinyin and initials, USCC (see kehu.core.search)."""
+        from kehu.core import search
+
+        return search.filter_queryset(queryset, value)
 
     def follow_up_state(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         now = timezone.now()

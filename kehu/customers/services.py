@@ -190,6 +190,7 @@ def delete_customer(*, actor: Any, customer: Customer) -> None:
     """Delete a customer with its contacts and interactions; history keeps what was there."""
     customer._history_user = actor  # type: ignore[attr-defined]
     pk = customer.pk
+    contact_ids = list(customer.contacts.values_list("pk", flat=True))
     customer.delete()
     publish(
         Event(
@@ -197,5 +198,6 @@ def delete_customer(*, actor: Any, customer: Customer) -> None:
             actor_id=getattr(actor, "pk", None),
             object_type="customer",
             object_id=pk,
+            data={"contact_ids": contact_ids},
         )
     )

@@ -50,3 +50,25 @@ def test_patterns_match_prefixes_and_exact_names():
     assert not events._matches("customer.*", "contact.created")
     assert events._matches("customer.created", "customer.created")
     assert not events._matches("customer.created", "customer.created.twice")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_transaction_subscribers_run_at_once_and_roll_back_with_the_write(make_user):
+    from kehu.core.models import Notification
+
+    user = make_user("derived")
+    seen = []
+
+    def derive(event):
+        seen.append(event.name)
+        Notification.objects.create(recipient=user, title="derived row")
+
+    events.subscribe("test.derived", in_transaction=True)(derive)
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            events.publish(events.Event("test.derived"))
+            assert seen == ["test.derived"]  # ran inside the transaction
+            raise RuntimeError
+    finally:
+        events.unsubscribe("test.derived", derive)
+    assert Notification.objects.count() == 0

@@ -106,3 +106,18 @@ def due_class(value: dt.datetime | None) -> str:
 @register.simple_tag
 def query(**params: Any) -> str:
     return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+@register.filter
+def search_title(obj: Any, searchable: Any) -> str:
+    return str(searchable.title(obj))
+
+
+@register.filter
+def search_subtitle(obj: Any, searchable: Any) -> str:
+    return str(searchable.subtitle(obj))
+
+
+@register.filter
+def search_url(obj: Any, searchable: Any) -> str:
+    return str(searchable.url(obj))

@@ -1,0 +1,264 @@
+"""Search for Chinese teams: substrings of Chinese text, full pinyin and initials, phone suffixes.
+
+Every searchable record gets one :class:`~kehu.core.models.SearchEntry` whose ``tokens`` are
+computed here: Chinese characters as single characters and overlapping pairs (so any two-character
+substring such as 华为 is a token), pinyin of each word and of the whole name with their initials
+(``zhangsan``, ``zs``), every suffix of four or more digits of each phone number, and the words of
+e-mail addresses. A query is cut the same way. SQLite indexes the tokens with FTS5 and PostgreSQL
+with a GIN index over a ``simple`` tsvector; both answer "all query tokens present", with prefix
+matching for Latin letters and digits. Results always pass through the scoping door.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+logger = logging.getLogger(__name__)
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN = re.compile(r"[a-z0-9]+")
+MIN_PHONE_SUFFIX = 4
+
+_jieba: Any = None
+
+
+def _cut(text: str) -> list[str]:
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        _jieba = jieba
+    return [w for w in _jieba.cut_for_search(text) if w.strip()]
+
+
+def _pinyin(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    return [p.lower() for p in lazy_pinyin(text) if p.strip()]
+
+
+def cjk_grams(run: str) -> set[str]:
+    """Single characters and overlapping pairs of one run of Chinese characters."""
+    grams = set(run)
+    grams |= {run[i : i + 2] for i in range(len(run) - 1)}
+    return grams
+
+
+def text_tokens(text: str) -> set[str]:
+    """Tokens of a name or free text: Chinese grams, pinyin (words, whole, initials), words."""
+    text = (text or "").strip().lower()
+    if not text:
+        return set()
+    tokens: set[str] = set(LATIN.findall(text))
+    runs = CJK.findall(text)
+    for run in runs:
+        tokens |= cjk_grams(run)
+        syllables = _pinyin(run)
+        tokens.add("".join(syllables))
+        tokens.add("".join(s[0] for s in syllables))
+        if len(run) > 3:
+            for word in _cut(run):
+                if CJK.fullmatch(word):
+                    parts = _pinyin(word)
+                    tokens.add("".join(parts))
+                    tokens.add("".join(p[0] for p in parts))
+    return {t for t in tokens if t}
+
+
+def phone_tokens(phone: str) -> set[str]:
+    """The national number and all its suffixes of four digits or more."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("86") and len(digits) > 11:
+        digits = digits[2:]
+    return {digits[i:] for i in range(0, max(len(digits) - MIN_PHONE_SUFFIX + 1, 0))}
+
+
+def email_tokens(email: str) -> set[str]:
+    return set(LATIN.findall((email or "").lower()))
+
+
+@dataclass(frozen=True)
+class Query:
+    exact: list[str]
+    prefix: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.exact and not self.prefix
+
+
+def parse_query(text: str) -> Query:
+    """A query's tokens: Chinese pairs must all be present; Latin words and digits are prefixes."""
+    text = (text or "").strip().lower()
+    # A phone number typed with spaces, dashes or brackets is one number: 138 0013 8000.
+    text = re.sub(r"(?<=\d)[\s\-()]+(?=\d)", "", text)
+    text = re.sub(r"^\+?86(?=1\d{10}$)", "", text)
+    exact: list[str] = []
+    prefix: list[str] = []
+    for run in CJK.findall(text):
+        if len(run) == 1:
+            exact.append(run)
+        else:
+            exact.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for word in LATIN.findall(text):
+        if word.isdigit() and len(word) >= MIN_PHONE_SUFFIX:
+            exact.append(word)  # a phone suffix (or the whole number)
+        else:
+            prefix.append(word)
+    return Query(exact=sorted(set(exact)), prefix=sorted(set(prefix)))
+
+
+# ---- the registry of searchable types ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Searchable:
+    key: str
+    label: Any
+    model: type[models.Model]
+    tokens: Callable[[Any], set[str]]  # record -> tokens
+    title: Callable[[Any], str]
+    url: Callable[[Any], str]
+    subtitle: Callable[[Any], str] = lambda obj: ""
+    select_related: tuple[str, ...] = ()  # what url/subtitle read, fetched in the same query
+
+
+_registry: dict[str, Searchable] = {}
+
+
+def register(searchable: Searchable) -> None:
+    _registry[searchable.key] = searchable
+
+
+def searchables() -> list[Searchable]:
+    return list(_registry.values())
+
+
+def searchable_for(model: type[models.Model]) -> Searchable | None:
+    return next((s for s in _registry.values() if s.model is model), None)
+
+
+# ---- index maintenance ---------------------------------------------------------------------
+
+
+def index(obj: models.Model) -> None:
+    from kehu.core.models import SearchEntry
+
+    searchable = searchable_for(type(obj))
+    if searchable is None:
+        return
+    tokens = " ".join(sorted(searchable.tokens(obj)))
+    ct = ContentType.objects.get_for_model(type(obj))
+    SearchEntry.objects.update_or_create(
+        content_type=ct, object_id=obj.pk, defaults={"tokens": tokens}
+    )
+
+
+def unindex(model: type[models.Model], pk: Any) -> None:
+    from kehu.core.models import SearchEntry
+
+    ct = ContentType.objects.get_for_model(model)
+    SearchEntry.objects.filter(content_type=ct, object_id=pk).delete()
+
+
+def reindex(model: type[models.Model], *, batch: int = 2000) -> int:
+    """Rebuild the entries of one model (used after bulk loads and by `kehu manage reindex`)."""
+    from kehu.core.models import SearchEntry
+
+    searchable = searchable_for(model)
+    if searchable is None:
+        return 0
+    ct = ContentType.objects.get_for_model(model)
+    SearchEntry.objects.filter(content_type=ct).delete()
+    count = 0
+    rows: list[SearchEntry] = []
+    for obj in model._default_manager.order_by("pk").iterator(chunk_size=batch):
+        rows.append(
+            SearchEntry(
+                content_type=ct, object_id=obj.pk, tokens=" ".join(sorted(searchable.tokens(obj)))
+            )
+        )
+        if len(rows) >= batch:
+            SearchEntry.objects.bulk_create(rows)
+            count += len(rows)
+            rows = []
+    SearchEntry.objects.bulk_create(rows)
+    return count + len(rows)
+
+
+# ---- querying ------------------------------------------------------------------------------
+
+
+def _fts5_expression(query: Query) -> str:
+    def quote(token: str) -> str:
+        return '"' + token.replace('"', '""') + '"'
+
+    parts = [quote(t) for t in query.exact] + [quote(t) + "*" for t in query.prefix]
+    return " AND ".join(parts)
+
+
+def _tsquery(query: Query) -> str:
+    def clean(token: str) -> str:
+        return "'" + token.replace("'", "''").replace("\\", "") + "'"
+
+    parts = [clean(t) for t in query.exact] + [clean(t) + ":*" for t in query.prefix]
+    return " & ".join(parts)
+
+
+def matching_ids(model: type[models.Model], query: Query) -> RawSQL:
+    """A sub-select of the primary keys of ``model`` whose entry matches ``query``."""
+    ct = ContentType.objects.get_for_model(model)
+    if connection.vendor == "sqlite":
+        return RawSQL(
+            "SELECT e.object_id FROM core_searchentry e "
+            "JOIN core_search_fts f ON f.rowid = e.id "
+            "WHERE core_search_fts MATCH %s AND e.content_type_id = %s",
+            [_fts5_expression(query), ct.pk],
+        )
+    return RawSQL(
+        "SELECT e.object_id FROM core_searchentry e "
+        "WHERE to_tsvector('simple', e.tokens) @@ to_tsquery('simple', %s) "
+        "AND e.content_type_id = %s",
+        [_tsquery(query), ct.pk],
+    )
+
+
+def filter_queryset(queryset: models.QuerySet[Any], text: str) -> models.QuerySet[Any]:
+    """``queryset`` narrowed to records matching ``text`` (unchanged for an empty query)."""
+    query = parse_query(text)
+    if query.empty:
+        return queryset
+    return queryset.filter(pk__in=matching_ids(queryset.model, query))
+
+
+def search(user: Any, text: str, *, limit: int = 8) -> list[tuple[Searchable, list[Any]]]:
+    """Matches grouped by type, each group only what ``user`` may see."""
+    from kehu.core import scoping
+
+    query = parse_query(text)
+    if query.empty:
+        return []
+    groups = []
+    for searchable in _registry.values():
+        manager = searchable.model._default_manager
+        qs = scoping.restrict(manager.select_related(*searchable.select_related), user)
+        hits = list(qs.filter(pk__in=matching_ids(searchable.model, query))[:limit])
+        if hits:
+            groups.append((searchable, hits))
+    return groups
+
+
+def combine(*token_sets: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for tokens in token_sets:
+        out |= set(tokens)
+    return out
