@@ -34,6 +34,8 @@ class Customer(TrackedModel):
         HIGH = "high", _("High")
 
     name = models.CharField(_("name"), max_length=200)
+    # The name as compared for duplicates: width-folded, lower-case, without spaces/punctuation.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.COMPANY)
     level = models.CharField(_("level"), max_length=1, choices=Level, default=Level.C)

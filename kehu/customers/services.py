@@ -16,6 +16,54 @@ from kehu.customers import validators
 from kehu.customers.models import Contact, Customer, Interaction
 
 
+class DuplicateCustomer(ValidationError):
+    """The customer exists already; says who owns it instead of creating a second copy."""
+
+    def __init__(self, existing: Customer, reason: str) -> None:
+        self.existing = existing
+        owner = existing.owner.name if existing.owner else _("nobody")
+        super().__init__(
+            _(
+                "%(name)s is already a customer (same %(reason)s), looked after by %(owner)s. "
+                "Ask them or your director instead of creating a second copy."
+            )
+            % {"name": existing.name, "reason": reason, "owner": owner},
+            code="duplicate",
+        )
+
+
+def find_existing(
+    *, name: str = "", uscc: str = "", mobile: str = "", email: str = ""
+) -> tuple[Customer | None, str]:
+    """An existing customer that is certainly the same one (whoever owns it), and why.
+
+    Checked across all customers on purpose: a rep must learn that a colleague already owns a
+    customer (撞单) even when they cannot see it. Only the name and owner are revealed.
+    """
+    from kehu.customers.models import Contact
+
+    if uscc:
+        found = Customer.objects.select_related("owner").filter(uscc=uscc).first()
+        if found:
+            return found, str(_("Unified Social Credit Code"))
+    key = validators.name_key(name)
+    if key:
+        found = Customer.objects.select_related("owner").filter(name_key=key).first()
+        if found:
+            return found, str(_("name"))
+    if mobile:
+        contact = Contact.objects.select_related("customer__owner").filter(mobile=mobile).first()
+        if contact:
+            return contact.customer, str(_("mobile"))
+    if email:
+        contact = (
+            Contact.objects.select_related("customer__owner").filter(email__iexact=email).first()
+        )
+        if contact:
+            return contact.customer, str(_("e-mail"))
+    return None, ""
+
+
 def _check_customer_fields(customer: Customer) -> list[str]:
     """Normalise and validate typed values; returns warnings that must not block saving."""
     warnings: list[str] = []
@@ -39,6 +87,10 @@ def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) 
     for key, value in fields.items():
         setattr(customer, key, value)
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
+    customer.name_key = validators.name_key(customer.name)
+    existing, reason = find_existing(name=customer.name, uscc=customer.uscc)
+    if existing is not None:
+        raise DuplicateCustomer(existing, reason)
     customer.full_clean()
     customer.save()
     publish(
@@ -171,6 +223,9 @@ def update_customer(
     for key in changed:
         setattr(customer, key, changes[key])
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
+    if "name" in changed:
+        customer.name_key = validators.name_key(customer.name)
+        changed.append("name_key")
     customer.full_clean()
     save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
     publish(
@@ -201,3 +256,20 @@ def delete_customer(*, actor: Any, customer: Customer) -> None:
             data={"contact_ids": contact_ids},
         )
     )
+
+
+@transaction.atomic
+def create_customer_with_contact(
+    *, actor: Any, customer_fields: dict[str, Any], contact_fields: dict[str, Any]
+) -> Customer:
+    """A new customer and, when a name is given, its primary contact; duplicates refused."""
+    mobile, email = contact_fields.get("mobile", ""), contact_fields.get("email", "")
+    existing, reason = find_existing(mobile=mobile, email=email)
+    if existing is not None:
+        raise DuplicateCustomer(existing, reason)
+    fields = dict(customer_fields)
+    name = fields.pop("name")
+    customer = create_customer(actor=actor, name=name, **fields)
+    if contact_fields.get("name"):
+        add_contact(actor=actor, customer=customer, is_primary=True, **contact_fields)
+    return customer

@@ -85,3 +85,11 @@ def not_in_future(value: dt.datetime | dt.date | None, *, field_label: str) -> N
         raise ValidationError(
             _("%(field)s cannot be in the future.") % {"field": field_label}, code="future"
         )
+
+
+def name_key(name: str) -> str:
+    """A name as compared for duplicates: ``（北京）华为 有限公司`` ~ ``(北京)华为有限公司``."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", name or "").lower()
+    return "".join(ch for ch in folded if ch.isalnum())

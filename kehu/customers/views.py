@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core.generic import (
     Column,
+    ObjectCreateView,
     ObjectDetailView,
     ObjectEditView,
     ObjectHistoryView,
@@ -15,12 +16,13 @@ from kehu.core.generic import (
 )
 from kehu.customers import selectors, services
 from kehu.customers.filters import CustomerFilter
-from kehu.customers.forms import CustomerForm
+from kehu.customers.forms import CustomerCreateForm, CustomerForm
 from kehu.customers.models import Customer
 
 
 class CustomerListView(ObjectListView):
     title = _("Customers")
+    create_url = "/customers/new/"
     template_name = "customers/customer_list.html"
     filterset_class = CustomerFilter
     default_ordering = ["name"]
@@ -92,3 +94,32 @@ class CustomerEditView(ObjectEditView):
 
 class CustomerHistoryView(ObjectHistoryView):
     get_for = staticmethod(selectors.get_customer_for)
+
+
+class CustomerCreateView(ObjectCreateView):
+    form_class = CustomerCreateForm
+    title = _("New customer")
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from django.core.exceptions import PermissionDenied
+
+        from kehu.core.permissions import has_perm
+
+        if request.user.is_authenticated and not has_perm(request.user, "customer.create"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def create(self, form: forms.Form) -> Model:
+        from django.contrib import messages
+
+        data = form.cleaned_data
+        contact = {
+            key: data.pop(f"contact_{key}", "") for key in ("name", "title", "mobile", "email")
+        }
+        contact = {k: v for k, v in contact.items() if v}
+        customer = services.create_customer_with_contact(
+            actor=self.request.user, customer_fields=data, contact_fields=contact
+        )
+        for warning in getattr(customer, "warnings", []):
+            messages.warning(self.request, warning)
+        return customer

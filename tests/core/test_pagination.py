@@ -35,7 +35,10 @@ def customers(make_customer, user):
     now = timezone.now()
     rows = []
     for i in range(23):
-        c = make_customer(user, name=f"客户{i % 5}", city=["杭州", "上海", ""][i % 3])
+        # Created directly: duplicate names are the point here, and the service refuses them.
+        c = Customer.objects.create(
+            owner=user, name=f"客户{i % 5}", city=["杭州", "上海", ""][i % 3]
+        )
         # Some ties, some NULLs: the hard cases for seek pagination.
         c.next_follow_up_at = None if i % 4 == 0 else now + dt.timedelta(days=i % 6)
         c.save(update_fields=["next_follow_up_at"])

@@ -241,3 +241,74 @@ def test_api_reports_uscc_warnings(client, user):
         "/api/v1/customers", json.dumps({"name": "x", "uscc": "1"}), content_type="application/json"
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "uscc"]
+
+
+def test_create_a_customer_with_its_first_contact(logged_in, user):
+    response = logged_in.post(
+        "/customers/new/",
+        {
+            "name": "宁波恒泰电子有限公司",
+            "kind": "company",
+            "level": "B",
+            "status": "lead",
+            "purchase_intent": "medium",
+            "contact_name": "王经理",
+            "contact_mobile": "139 0000 1234",
+        },
+    )
+    assert response.status_code == 302
+    customer = Customer.objects.get(name="宁波恒泰电子有限公司")
+    assert customer.owner == user
+    contact = customer.contacts.get()
+    assert (contact.name, contact.mobile, contact.is_primary) == ("王经理", "+8613900001234", True)
+
+
+def test_creating_a_colleagues_customer_says_who_owns_it(
+    logged_in, user, other_user, make_customer
+):
+    theirs = make_customer(other_user, name="（宁波）恒泰电子有限公司")
+    services.add_contact(actor=other_user, customer=theirs, name="赵总", mobile="13900005678")
+    before = Customer.objects.count()
+    by_name = logged_in.post(
+        "/customers/new/",
+        {
+            "name": "(宁波)恒泰 电子有限公司",
+            "kind": "company",
+            "level": "C",
+            "status": "lead",
+            "purchase_intent": "none",
+        },
+    )
+    assert by_name.status_code == 400
+    assert "陈浩" in by_name.content.decode()
+    by_phone = logged_in.post(
+        "/customers/new/",
+        {
+            "name": "另一个名字",
+            "kind": "company",
+            "level": "C",
+            "status": "lead",
+            "purchase_intent": "none",
+            "contact_name": "赵",
+            "contact_mobile": "13900005678",
+        },
+    )
+    assert by_phone.status_code == 400 and "陈浩" in by_phone.content.decode()
+    assert Customer.objects.count() == before
+
+
+def test_a_bad_mobile_on_create_is_explained_and_nothing_saved(logged_in):
+    response = logged_in.post(
+        "/customers/new/",
+        {
+            "name": "新客户",
+            "kind": "company",
+            "level": "C",
+            "status": "lead",
+            "purchase_intent": "none",
+            "contact_name": "李",
+            "contact_mobile": "12345",
+        },
+    )
+    assert response.status_code == 400
+    assert not Customer.objects.filter(name="新客户").exists()

@@ -17,6 +17,7 @@ register(
         ),
         label=lambda c: c.name,
         list_url="/customers/",
+        create_url="/customers/new/",
         detail_url=lambda c: f"/customers/{c.pk}/",
         edit_url=lambda c: f"/customers/{c.pk}/edit/",
         history_url=lambda c: f"/customers/{c.pk}/history/",
@@ -26,6 +27,7 @@ register(
         api_patch={"city": "杭州市"},
         routes={
             "customers:list",
+            "customers:create",
             "customers:detail",
             "customers:edit",
             "customers:history",

@@ -34,6 +34,7 @@ class ModelCase:
     api_list: str | None = None
     api_item: Callable[[Any], str] | None = None
     api_create: dict[str, Any] | None = None
+    create_url: str | None = None  # the page with the creation form
     api_patch: dict[str, Any] | None = None
     routes: set[str] = field(default_factory=set)  # route names / API paths this case covers
 
@@ -154,6 +155,13 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
             response = client.delete(case.api_item(obj))
             assert response.status_code == (204 if can_delete else 404), f"{role} delete {rel}"
             assert type(obj).objects.filter(pk=obj.pk).exists() is not can_delete
+    if case.create_url:
+        may_create = combine(list(actor.roles.all())).has(rt.code("create"))
+        response = client.get(case.create_url)
+        assert response.status_code == (200 if may_create else 403), f"{role} create page"
+        if may_create and not may_see_money:
+            for name in rt.financial_fields:
+                assert f'name="{name}"' not in response.content.decode()
     if case.api_create is not None and case.api_list:
         may_create = combine(list(actor.roles.all())).has(rt.code("create"))
         response = client.post(
