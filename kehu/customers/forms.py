@@ -70,3 +70,32 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
         from kehu.customers.validators import normalize_phone
 
         return normalize_phone(self.cleaned_data.get("contact_mobile", ""))
+
+
+class InteractionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(label=_("Outcome"), max_length=255, required=False)
+    next_step = forms.CharField(label=_("Next step"), max_length=255, required=False)
+    next_follow_up_at = forms.DateTimeField(
+        label=_("Next follow-up"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from kehu.customers.models import Interaction
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kind"].choices = Interaction.Kind.choices  # type: ignore[attr-defined]
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    title = forms.CharField(label=_("Job title"), max_length=64, required=False)
+    mobile = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from kehu.customers import views
@@ -10,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/history/", views.CustomerHistoryView.as_view(), name="history"),
+    path("<int:pk>/interactions/", login_required(views.log_interaction), name="log"),
+    path("<int:pk>/contacts/", login_required(views.add_contact), name="add_contact"),
 ]

@@ -54,7 +54,16 @@ class CustomerDetailView(ObjectDetailView):
 
     def extra_context(self, obj: Model) -> dict[str, Any]:
         assert isinstance(obj, Customer)
+        from django.utils import timezone
+
+        from kehu.customers.forms import ContactForm, InteractionForm
+
+        now = timezone.localtime().replace(second=0, microsecond=0)
         return {
+            "interaction_form": InteractionForm(
+                initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")}
+            ),
+            "contact_form": ContactForm(),
             "contacts": list(obj.contacts.all()),
             "interactions": list(
                 obj.interactions.select_related("user").prefetch_related("contacts")[:50]
@@ -123,3 +132,73 @@ class CustomerCreateView(ObjectCreateView):
         for warning in getattr(customer, "warnings", []):
             messages.warning(self.request, warning)
         return customer
+
+
+def _customer_for_child(request: Any, pk: int, code: str) -> Customer:
+    """The visible customer a new contact or interaction is added to (404/403 otherwise)."""
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.core.permissions import has_perm
+
+    customer = selectors.get_customer_for(request.user, pk)
+    if not has_perm(request.user, code):
+        raise PermissionDenied
+    return customer
+
+
+def _errors_to_messages(request: Any, form: forms.Form) -> None:
+    from django.contrib import messages
+
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def log_interaction(request: Any, pk: int) -> Any:
+    """The follow-up panel: log what happened and when to follow up next."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+
+    from kehu.customers.forms import InteractionForm
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    customer = _customer_for_child(request, pk, "interaction.create")
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.log_interaction(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("Interaction logged."))
+    else:
+        _errors_to_messages(request, form)
+    return HttpResponseRedirect(customer.get_absolute_url())
+
+
+def add_contact(request: Any, pk: int) -> Any:
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+
+    from kehu.customers.forms import ContactForm
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    customer = _customer_for_child(request, pk, "contact.create")
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_contact(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("Contact added."))
+    else:
+        _errors_to_messages(request, form)
+    return HttpResponseRedirect(customer.get_absolute_url())

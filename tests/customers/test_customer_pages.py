@@ -312,3 +312,43 @@ def test_a_bad_mobile_on_create_is_explained_and_nothing_saved(logged_in):
     )
     assert response.status_code == 400
     assert not Customer.objects.filter(name="新客户").exists()
+
+
+def test_follow_up_panel_logs_a_call_and_sets_the_next_follow_up(logged_in, user, make_customer):
+    customer = make_customer(user)
+    page = logged_in.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="log-form"' in page
+    response = logged_in.post(
+        f"/customers/{customer.pk}/interactions/",
+        {
+            "kind": "call",
+            "occurred_at": "2026-11-20T10:30",
+            "summary": "电话确认需求",
+            "next_step": "发送报价",
+            "next_follow_up_at": "2026-12-01T09:00",
+        },
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.interactions.get().summary == "电话确认需求"
+    assert customer.follow_up_plan == "发送报价"
+    assert timezone.localtime(customer.next_follow_up_at).strftime("%m-%d %H:%M") == "12-01 09:00"
+
+
+def test_follow_up_panel_refuses_bad_input_and_keeps_nothing(logged_in, user, make_customer):
+    customer = make_customer(user)
+    response = logged_in.post(
+        f"/customers/{customer.pk}/interactions/",
+        {"kind": "call", "occurred_at": "2099-01-01T10:00", "summary": "未来的通话"},
+        follow=True,
+    )
+    assert customer.interactions.count() == 0
+    assert 'data-level="error"' in response.content.decode()
+
+
+def test_add_contact_from_the_customer_page(logged_in, user, other_user, make_customer):
+    customer = make_customer(user)
+    logged_in.post(f"/customers/{customer.pk}/contacts/", {"name": "钱七", "mobile": "13700001111"})
+    assert customer.contacts.get().mobile == "+8613700001111"
+    theirs = make_customer(other_user)
+    assert logged_in.post(f"/customers/{theirs.pk}/contacts/", {"name": "x"}).status_code == 404

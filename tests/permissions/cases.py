@@ -31,6 +31,8 @@ register(
             "customers:detail",
             "customers:edit",
             "customers:history",
+            "customers:log",
+            "customers:add_contact",
             "GET /api/v1/customers",
             "POST /api/v1/customers",
             "GET /api/v1/customers/{customer_id}",
