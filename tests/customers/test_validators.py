@@ -69,3 +69,12 @@ def test_future_dates_are_refused():
         not_in_future(timezone.now() + dt.timedelta(hours=1), field_label="时间")
     with pytest.raises(ValidationError):
         not_in_future(timezone.localdate() + dt.timedelta(days=1), field_label="生日")
+
+
+def test_phones_are_shown_as_people_read_them():
+    from kehu.core.templatetags.kehu import phone
+
+    assert phone("+8613800138000") == "138 0013 8000"
+    assert phone("+8657188886666") == "0571 8888 6666"
+    assert phone("+16502530000") == "+1 650-253-0000"
+    assert phone("") == "" and phone("garbage") == "garbage"

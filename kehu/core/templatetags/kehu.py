@@ -121,3 +121,24 @@ def search_subtitle(obj: Any, searchable: Any) -> str:
 @register.filter
 def search_url(obj: Any, searchable: Any) -> str:
     return str(searchable.url(obj))
+
+
+@register.filter
+def phone(value: str) -> str:
+    """An E.164 number as people read it: 138 0013 8000 at home, +1 650-253-0000 abroad."""
+    import phonenumbers
+    from django.conf import settings
+
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, settings.KEHU_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    home = phonenumbers.region_code_for_number(number) == settings.KEHU_PHONE_REGION
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
