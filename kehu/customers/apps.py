@@ -89,3 +89,13 @@ class CustomersConfig(AppConfig):
         from kehu.core.navigation import NavItem, register
 
         register(NavItem("customers", _("Customers"), "customers:list", "contact", order=20))
+        register(NavItem("contacts", _("Contacts"), "customers:contacts", "book-user", order=21))
+        register(
+            NavItem(
+                "interactions",
+                _("Interactions"),
+                "customers:interactions",
+                "message-square",
+                order=22,
+            )
+        )

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.customers.models import Customer
+from kehu.customers.models import Contact, Customer, Interaction
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -41,3 +41,35 @@ class CustomerFilter(django_filters.FilterSet):
                 next_follow_up_at__gte=now, next_follow_up_at__lte=now + dt.timedelta(days=7)
             )
         return queryset
+
+
+class ContactFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
+
+    class Meta:
+        model = Contact
+        fields = ["q", "is_primary"]
+
+    def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        from kehu.core import search
+
+        return search.filter_queryset(queryset, value)
+
+
+class InteractionFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=Interaction.Kind.choices, label=_("Kind"))
+    date_from = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__gte", label=_("From")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label=_("To")
+    )
+    mine = django_filters.BooleanFilter(method="by_me", label=_("Logged by me"))
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "date_from", "date_to", "mine"]
+
+    def by_me(self, queryset: QuerySet[Interaction], name: str, value: bool) -> Any:
+        return queryset.filter(user=self.request.user) if value else queryset

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kehu.core import scoping
-from kehu.customers.models import Customer, Interaction
+from kehu.customers.models import Contact, Customer, Interaction
 
 
 def customers_visible_to(user: Any) -> QuerySet[Customer]:
@@ -35,3 +35,17 @@ def follow_ups_due(user: Any, *, within_days: int = 7) -> QuerySet[Customer]:
 def recent_interactions(user: Any, *, limit: int = 8) -> list[Interaction]:
     qs = scoping.restrict(Interaction.objects.select_related("customer", "user"), user)
     return list(qs.order_by("-occurred_at", "-id")[:limit])
+
+
+def contacts_visible_to(user: Any) -> QuerySet[Contact]:
+    return scoping.restrict(Contact.objects.select_related("customer", "customer__owner"), user)
+
+
+def get_contact_for(user: Any, contact_id: int) -> Contact:
+    return scoping.get_visible_or_404(
+        Contact.objects.select_related("customer"), user, pk=contact_id
+    )
+
+
+def interactions_visible_to(user: Any) -> QuerySet[Interaction]:
+    return scoping.restrict(Interaction.objects.select_related("customer", "user"), user)

@@ -15,7 +15,7 @@ from kehu.core.generic import (
     ObjectListView,
 )
 from kehu.customers import selectors, services
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import ContactFilter, CustomerFilter, InteractionFilter
 from kehu.customers.forms import CustomerCreateForm, CustomerForm
 from kehu.customers.models import Customer
 
@@ -202,3 +202,53 @@ def add_contact(request: Any, pk: int) -> Any:
     else:
         _errors_to_messages(request, form)
     return HttpResponseRedirect(customer.get_absolute_url())
+
+
+class ContactListView(ObjectListView):
+    title = _("Contacts")
+    template_name = "customers/contact_list.html"
+    filterset_class = ContactFilter
+    default_ordering = ["name"]
+    columns = [
+        Column("name", _("Name"), template="customers/_cells.html#contact_name"),
+        Column(
+            "customer",
+            _("Customer"),
+            order_by="customer__name",
+            template="customers/_cells.html#customer",
+        ),
+        Column("title", _("Job title")),
+        Column("mobile", _("Mobile"), template="customers/_cells.html#mobile"),
+        Column("email", _("E-mail")),
+        Column("wechat", _("WeChat ID")),
+    ]
+
+    @staticmethod
+    def selector(user: Any) -> Any:
+        return selectors.contacts_visible_to(user)
+
+
+class InteractionListView(ObjectListView):
+    title = _("Interactions")
+    template_name = "customers/interaction_list.html"
+    filterset_class = InteractionFilter
+    default_ordering = ["-occurred_at"]
+    columns = [
+        Column("occurred_at", _("When"), template="customers/_cells.html#when"),
+        Column("kind", _("Kind"), template="customers/_cells.html#kind"),
+        Column(
+            "customer",
+            _("Customer"),
+            order_by="customer__name",
+            template="customers/_cells.html#customer",
+        ),
+        Column(
+            "summary", _("What was said"), sortable=False, template="customers/_cells.html#summary"
+        ),
+        Column("next_step", _("Next step"), sortable=False),
+        Column("user", _("By"), sortable=False, template="customers/_cells.html#by"),
+    ]
+
+    @staticmethod
+    def selector(user: Any) -> Any:
+        return selectors.interactions_visible_to(user)

@@ -352,3 +352,32 @@ def test_add_contact_from_the_customer_page(logged_in, user, other_user, make_cu
     assert customer.contacts.get().mobile == "+8613700001111"
     theirs = make_customer(other_user)
     assert logged_in.post(f"/customers/{theirs.pk}/contacts/", {"name": "x"}).status_code == 404
+
+
+def test_contact_table_searches_by_pinyin_and_phone(logged_in, user, make_customer):
+    customer = make_customer(user)
+    services.add_contact(actor=user, customer=customer, name="张三", mobile="13800138000")
+    services.add_contact(actor=user, customer=customer, name="李四", mobile="13900139000")
+    page = logged_in.get("/customers/contacts/?q=zs").content.decode()
+    assert "张三" in page and "李四" not in page
+    page = logged_in.get("/customers/contacts/?q=9000").content.decode()
+    assert "李四" in page and "张三" not in page
+    assert "139 0013 9000" in page
+
+
+def test_interaction_table_filters_by_kind_and_author(logged_in, user, other_user, make_customer):
+    customer = make_customer(user)
+    customer.collaborators.add(other_user)
+    now = timezone.now()
+    services.log_interaction(
+        actor=user, customer=customer, kind="visit", occurred_at=now, summary="上门拜访记录"
+    )
+    services.log_interaction(
+        actor=other_user, customer=customer, kind="call", occurred_at=now, summary="同事的电话记录"
+    )
+    page = logged_in.get("/customers/interactions/?kind=visit").content.decode()
+    assert "上门拜访记录" in page and "同事的电话记录" not in page
+    mine = logged_in.get("/customers/interactions/?mine=true").content.decode()
+    assert "上门拜访记录" in mine and "同事的电话记录" not in mine
+    everything = logged_in.get("/customers/interactions/").content.decode()
+    assert "同事的电话记录" in everything

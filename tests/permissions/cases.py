@@ -42,6 +42,50 @@ register(
     )
 )
 
+
+def _contact(owner):
+    customer = customer_services.create_customer(
+        actor=owner, owner=owner, name=f"联系人所属客户{next(_n):04d}"
+    )
+    return customer_services.add_contact(
+        actor=owner, customer=customer, name=f"矩阵联系人{next(_n):04d}"
+    )
+
+
+def _interaction(owner):
+    from django.utils import timezone
+
+    customer = customer_services.create_customer(
+        actor=owner, owner=owner, name=f"沟通所属客户{next(_n):04d}"
+    )
+    return customer_services.log_interaction(
+        actor=owner,
+        customer=customer,
+        kind="call",
+        occurred_at=timezone.now(),
+        summary=f"矩阵沟通记录{next(_n):04d}",
+    )
+
+
+register(
+    ModelCase(
+        record_type="contact",
+        make=_contact,
+        label=lambda c: c.name,
+        list_url="/customers/contacts/",
+        routes={"customers:contacts"},
+    )
+)
+register(
+    ModelCase(
+        record_type="interaction",
+        make=_interaction,
+        label=lambda i: i.summary,
+        list_url="/customers/interactions/",
+        routes={"customers:interactions"},
+    )
+)
+
 EXEMPT.update(
     {
         "home": "the dashboard: every block on it reads through the scoped selectors",
