@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -119,14 +120,68 @@ def _owner(user: Any, owner_id: int | None) -> Any:
 @router.get("/customers", response=list[CustomerOut], exclude_unset=True, summary="List customers")
 @paginate(KeysetPagination, ordering=["name"], serialize=serialize)
 def list_customers(
-    request: HttpRequest, level: str | None = None, status: str | None = None
+    request: HttpRequest,
+    q: str | None = None,
+    level: str | None = None,
+    status: str | None = None,
+    owner_id: int | None = None,
+    city: str | None = None,
+    follow_up: str | None = None,
 ) -> Any:
+    """Filters combine; ``q`` searches Chinese, pinyin, initials and USCC like the table does;
+    ``follow_up`` is ``overdue`` or ``week``."""
+    from kehu.customers.filters import CustomerFilter
+
     qs = selectors.customers_visible_to(request.auth)  # type: ignore[attr-defined]
-    if level:
-        qs = qs.filter(level=level)
-    if status:
-        qs = qs.filter(status=status)
+    data = request.GET.copy()
+    for key in ("cursor", "direction", "limit", "owner_id"):
+        data.pop(key, None)
+    filterset = CustomerFilter(data, queryset=qs, request=request)
+    if not filterset.is_valid():
+        raise DjangoValidationError(
+            {field: list(errors) for field, errors in filterset.errors.items()}
+        )
+    qs = filterset.qs
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
     return qs
+
+
+class BulkResult(Schema):
+    created: list[int]
+    errors: dict[int, str]
+
+
+@router.post(
+    "/customers/bulk",
+    response={200: BulkResult},
+    summary="Create many customers",
+    description="Each item is created on its own; the answer lists the new ids and, "
+    "by position, the reason each failed item was refused. At most 500 items.",
+)
+def bulk_create_customers(request: HttpRequest, payload: list[CustomerIn]) -> Any:
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    user = request.auth  # type: ignore[attr-defined]
+    _require(request, "customer.create")
+    if len(payload) > 500:
+        raise HttpError(422, "At most 500 items per request.")
+    created: list[int] = []
+    errors: dict[int, str] = {}
+    for position, item in enumerate(payload):
+        data = item.dict(exclude_unset=True)
+        try:
+            with transaction.atomic():
+                check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+                owner = _owner(user, data.pop("owner_id", None))
+                name = data.pop("name")
+                created.append(
+                    services.create_customer(actor=user, name=name, owner=owner, **data).pk
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            errors[position] = " ".join(getattr(exc, "messages", [str(exc)]))
+    return {"created": created, "errors": errors}
 
 
 @router.get(

@@ -84,3 +84,32 @@ def test_rep_cannot_delete_but_director_can(client, user, director, make_custome
     assert api(client, "delete", f"/customers/{mine.pk}").status_code == 404
     force_login_verified(client, director)
     assert api(client, "delete", f"/customers/{mine.pk}").status_code == 204
+
+
+def test_list_filters_and_search(client, user, make_customer):
+    make_customer(user, name="杭州启明贸易有限公司", level="A", city="杭州市")
+    make_customer(user, name="宁波恒泰电子有限公司", level="C", city="宁波市")
+    client.force_login(user)
+    by_q = api(client, "get", "/customers?q=qm").json()["items"]
+    assert [c["name"] for c in by_q] == ["杭州启明贸易有限公司"]
+    by_level = api(client, "get", "/customers?level=C").json()["items"]
+    assert [c["name"] for c in by_level] == ["宁波恒泰电子有限公司"]
+    bad = api(client, "get", "/customers?level=Z")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "level"]
+
+
+def test_bulk_create_reports_each_item(client, user, other_user, make_customer):
+    make_customer(other_user, name="已存在的客户")
+    client.force_login(user)
+    body = [
+        {"name": "批量一"},
+        {"name": "已存在的客户"},
+        {"name": "批量三", "level": "Z"},
+        {"name": "批量四", "credit_limit": "1"},
+    ]
+    response = api(client, "post", "/customers/bulk", body)
+    assert response.status_code == 200
+    result = response.json()
+    assert len(result["created"]) == 1
+    assert set(result["errors"]) == {"1", "2", "3"}
+    assert "chenhao" in result["errors"]["1"] or "陈浩" in result["errors"]["1"]

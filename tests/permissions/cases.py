@@ -35,6 +35,7 @@ register(
             "customers:add_contact",
             "GET /api/v1/customers",
             "POST /api/v1/customers",
+            "POST /api/v1/customers/bulk",
             "GET /api/v1/customers/{customer_id}",
             "PATCH /api/v1/customers/{customer_id}",
             "DELETE /api/v1/customers/{customer_id}",
