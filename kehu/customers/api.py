@@ -117,6 +117,15 @@ def _owner(user: Any, owner_id: int | None) -> Any:
     return get_object_or_404(User.objects.filter(is_active=True), pk=owner_id)
 
 
+def _create(user: Any, payload: CustomerIn) -> Customer:
+    """One customer from an API payload, with the same field rules as the pages."""
+    data = payload.dict(exclude_unset=True)
+    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+    owner = _owner(user, data.pop("owner_id", None))
+    name = data.pop("name")
+    return services.create_customer(actor=user, name=name, owner=owner, **data)
+
+
 @router.get("/customers", response=list[CustomerOut], exclude_unset=True, summary="List customers")
 @paginate(KeysetPagination, ordering=["name"], serialize=serialize)
 def list_customers(
@@ -170,15 +179,9 @@ def bulk_create_customers(request: HttpRequest, payload: list[CustomerIn]) -> An
     created: list[int] = []
     errors: dict[int, str] = {}
     for position, item in enumerate(payload):
-        data = item.dict(exclude_unset=True)
         try:
             with transaction.atomic():
-                check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
-                owner = _owner(user, data.pop("owner_id", None))
-                name = data.pop("name")
-                created.append(
-                    services.create_customer(actor=user, name=name, owner=owner, **data).pk
-                )
+                created.append(_create(user, item).pk)
         except (ValidationError, PermissionDenied) as exc:
             errors[position] = " ".join(getattr(exc, "messages", [str(exc)]))
     return {"created": created, "errors": errors}
@@ -201,11 +204,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> Any:
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     _require(request, "customer.create")
-    data = payload.dict(exclude_unset=True)
-    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
-    owner = _owner(user, data.pop("owner_id", None))
-    name = data.pop("name")
-    customer = services.create_customer(actor=user, name=name, owner=owner, **data)
+    customer = _create(user, payload)
     return Status(201, serialize(user, customer))
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core.fieldrules import FieldRulesFormMixin
 from kehu.customers.models import Customer
+from kehu.customers.services import EDITABLE_FIELDS
 
 
 class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
@@ -12,25 +13,7 @@ class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "short_name",
-            "kind",
-            "level",
-            "status",
-            "source",
-            "industry",
-            "province",
-            "city",
-            "address",
-            "uscc",
-            "owner",
-            "purchase_intent",
-            "credit_limit",
-            "need_description",
-            "preferences",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "preferences": forms.Textarea(attrs={"rows": 2}),
@@ -48,22 +31,8 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "short_name",
-            "kind",
-            "level",
-            "status",
-            "source",
-            "industry",
-            "province",
-            "city",
-            "address",
-            "uscc",
-            "purchase_intent",
-            "credit_limit",
-            "need_description",
-        ]
+        # What a new customer needs; the owner is whoever creates it.
+        fields = [f for f in EDITABLE_FIELDS if f not in {"owner", "preferences", "notes"}]
         widgets = {"need_description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_contact_mobile(self) -> str:

@@ -134,74 +134,70 @@ class CustomerCreateView(ObjectCreateView):
         return customer
 
 
-def _customer_for_child(request: Any, pk: int, code: str) -> Customer:
-    """The visible customer a new contact or interaction is added to (404/403 otherwise)."""
-    from django.core.exceptions import PermissionDenied
+def _add_to_customer(
+    request: Any,
+    pk: int,
+    *,
+    permission: str,
+    form_class: type[forms.Form],
+    write: Any,
+    done: str,
+) -> Any:
+    """POST a small form that adds a child record (contact, interaction) to a visible customer:
+    404 out of scope, 403 without the permission, every problem shown as a message."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 
     from kehu.core.permissions import has_perm
 
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     customer = selectors.get_customer_for(request.user, pk)
-    if not has_perm(request.user, code):
+    if not has_perm(request.user, permission):
         raise PermissionDenied
-    return customer
-
-
-def _errors_to_messages(request: Any, form: forms.Form) -> None:
-    from django.contrib import messages
-
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            write(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, done)
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    return HttpResponseRedirect(customer.get_absolute_url())
 
 
 def log_interaction(request: Any, pk: int) -> Any:
     """The follow-up panel: log what happened and when to follow up next."""
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-
     from kehu.customers.forms import InteractionForm
 
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    customer = _customer_for_child(request, pk, "interaction.create")
-    form = InteractionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.log_interaction(actor=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
-        else:
-            messages.success(request, _("Interaction logged."))
-    else:
-        _errors_to_messages(request, form)
-    return HttpResponseRedirect(customer.get_absolute_url())
+    return _add_to_customer(
+        request,
+        pk,
+        permission="interaction.create",
+        form_class=InteractionForm,
+        write=services.log_interaction,
+        done=_("Interaction logged."),
+    )
 
 
 def add_contact(request: Any, pk: int) -> Any:
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-
     from kehu.customers.forms import ContactForm
 
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    customer = _customer_for_child(request, pk, "contact.create")
-    form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_contact(actor=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
-        else:
-            messages.success(request, _("Contact added."))
-    else:
-        _errors_to_messages(request, form)
-    return HttpResponseRedirect(customer.get_absolute_url())
+    return _add_to_customer(
+        request,
+        pk,
+        permission="contact.create",
+        form_class=ContactForm,
+        write=services.add_contact,
+        done=_("Contact added."),
+    )
 
 
 class ContactListView(ObjectListView):
