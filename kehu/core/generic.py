@@ -39,6 +39,7 @@ class Column:
     template: str | None = None  # a partial to render the cell, e.g. "customers/_cells.html#owner"
     link: bool = False  # the cell links to the row's detail page
     order_by: str | None = None  # the field to sort on, when it differs from ``name``
+    edit_url: str | None = None  # a URL name taking (pk, field): the cell can be edited in place
 
     @property
     def sort_key(self) -> str:
@@ -130,9 +131,21 @@ class ObjectListView(LoginRequiredMixin, View):
             messages.warning(request, _("That page link has expired; showing the first page."))
             page = paginate_keyset(qs, ordering=self.sorting(qs.model), limit=self.page_size)
         hidden = hidden_fields(request.user, qs.model)
+        columns = self.visible_columns(qs.model, hidden)
+        editable_ids: set[Any] = set()
+        if any(c.edit_url for c in columns) and page.items:
+            from kehu.core import scoping
+
+            ids = [row.pk for row in page.items]
+            editable_ids = set(
+                scoping.restrict(
+                    qs.model._default_manager.filter(pk__in=ids), request.user, "change"
+                ).values_list("pk", flat=True)
+            )
         context = {
             "title": self.title,
-            "columns": [c for c in self.columns if c.name not in hidden],
+            "columns": columns,
+            "editable_ids": editable_ids,
             "page": page,
             "filterset": filterset,
             "sort": request.GET.get("sort", ""),
@@ -145,6 +158,19 @@ class ObjectListView(LoginRequiredMixin, View):
 
     def extra_context(self) -> dict[str, Any]:
         return {}
+
+    def visible_columns(self, model: type[Model], hidden: set[str]) -> list[Column]:
+        """Columns the user may see; in-place editing only where they may set the field."""
+        import dataclasses
+
+        from kehu.core.fieldrules import unwritable_fields
+
+        blocked = unwritable_fields(self.request.user, model)
+        return [
+            dataclasses.replace(c, edit_url=None) if c.edit_url and c.name in blocked else c
+            for c in self.columns
+            if c.name not in hidden
+        ]
 
     @staticmethod
     def _query_without_paging(request: HttpRequest) -> str:
@@ -352,3 +378,93 @@ class ObjectHistoryView(ScopedObjectMixin, View):
             related = field.related_model._default_manager.filter(pk=value).first()
             return related if related is not None else value
         return value
+
+
+class CellEditView(ScopedObjectMixin, View):
+    """Edit one cell of a table in place (HTMX), with optimistic locking.
+
+    GET answers the editor for the cell; POST saves through ``save`` with the version the
+    editor was opened at. A stale edit answers the editor again with the newer saved value and
+    a question: keep theirs, or save yours over it.
+    """
+
+    fields: dict[str, Column]  # field name -> the column that displays it
+    form_class: type[forms.ModelForm]  # supplies each field's form field and validation
+    template_name = "core/_cell.html"
+
+    def save(self, obj: Model, field: str, value: Any, version: int) -> Model:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def field_form(self, obj: Model, field: str, data: Any = None) -> forms.Form:
+        from kehu.core.fieldrules import unwritable_fields
+
+        if field not in self.fields or field in unwritable_fields(self.request.user, type(obj)):
+            raise Http404
+        form_class = forms.modelform_factory(type(obj), form=self.form_class, fields=[field])
+        extra = {"user": self.request.user} if issubclass(form_class, FieldRulesFormMixin) else {}
+        form = form_class(data=data, instance=copy.copy(obj), **extra)
+        for name in list(form.fields):
+            if name != field:
+                del form.fields[name]
+        return form
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        field = kwargs["field"]
+        form = self.field_form(obj, field)
+        if request.GET.get("cancel"):
+            return self.display(obj, field)
+        return self.editor(obj, field, form, version=obj.version)  # type: ignore[attr-defined]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        field = kwargs["field"]
+        form = self.field_form(obj, field, request.POST)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        if not form.is_valid():
+            return self.editor(obj, field, form, version=version, status=400)
+        try:
+            saved = self.save(obj, field, form.cleaned_data[field], version)
+        except StaleWriteError as exc:
+            newer = exc.instance
+            return self.editor(
+                newer,
+                field,
+                form,
+                version=newer.version,  # type: ignore[attr-defined]
+                status=409,
+                conflict=self.fields[field],
+                stale=True,
+            )
+        except ValidationError as exc:
+            form.add_error(field, exc.messages)
+            return self.editor(obj, field, form, version=version, status=400)
+        return toast(self.display(saved, field), _("Saved."))
+
+    def editor(
+        self,
+        obj: Model,
+        field: str,
+        form: forms.Form,
+        *,
+        version: int,
+        status: int = 200,
+        **extra: Any,
+    ) -> HttpResponse:
+        context = {
+            "row": obj,
+            "field": field,
+            "form": form,
+            "bound": form[field],
+            "version": version,
+            "column": self.fields[field],
+            **extra,
+        }
+        return render(self.request, f"{self.template_name}#editor", context, status=status)
+
+    def display(self, obj: Model, field: str) -> HttpResponse:
+        context = {"row": obj, "col": self.fields[field]}
+        return render(self.request, f"{self.template_name}#display", context)

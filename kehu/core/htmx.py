@@ -17,7 +17,8 @@ def trigger(response: HttpResponse, event: str, detail: Any = None) -> HttpRespo
     existing = response.headers.get("HX-Trigger")
     events: dict[str, Any] = json.loads(existing) if existing else {}
     events[event] = detail if detail is not None else True
-    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    # ASCII-only JSON: a header with raw Chinese would be MIME-encoded and unreadable to htmx.
+    response.headers["HX-Trigger"] = json.dumps(events)
     return response
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/history/", views.CustomerHistoryView.as_view(), name="history"),
+    path("<int:pk>/cell/<str:field>/", views.CustomerCellEditView.as_view(), name="cell"),
     path("<int:pk>/interactions/", login_required(views.log_interaction), name="log"),
     path("<int:pk>/contacts/", login_required(views.add_contact), name="add_contact"),
 ]

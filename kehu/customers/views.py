@@ -7,6 +7,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.generic import (
+    CellEditView,
     Column,
     ObjectCreateView,
     ObjectDetailView,
@@ -28,9 +29,16 @@ class CustomerListView(ObjectListView):
     default_ordering = ["name"]
     columns = [
         Column("name", _("Customer"), link=True),
-        Column("level", _("Level"), template="customers/_cells.html#level"),
-        Column("status", _("Status"), template="customers/_cells.html#status"),
-        Column("city", _("City")),
+        Column(
+            "level", _("Level"), template="customers/_cells.html#level", edit_url="customers:cell"
+        ),
+        Column(
+            "status",
+            _("Status"),
+            template="customers/_cells.html#status",
+            edit_url="customers:cell",
+        ),
+        Column("city", _("City"), edit_url="customers:cell"),
         Column(
             "owner",
             _("Customer manager"),
@@ -248,3 +256,24 @@ class InteractionListView(ObjectListView):
     @staticmethod
     def selector(user: Any) -> Any:
         return selectors.interactions_visible_to(user)
+
+
+class CustomerCellEditView(CellEditView):
+    form_class = CustomerForm
+    fields = {c.name: c for c in CustomerListView.columns if c.edit_url}
+
+    def get_object(self) -> Model:
+        from kehu.core import scoping
+
+        return scoping.get_visible_or_404(
+            Customer.objects.select_related("owner"),
+            self.request.user,
+            "change",
+            pk=self.kwargs["pk"],
+        )
+
+    def save(self, obj: Model, field: str, value: Any, version: int) -> Model:
+        assert isinstance(obj, Customer)
+        return services.update_customer(
+            actor=self.request.user, customer=obj, expected_version=version, **{field: value}
+        )

@@ -381,3 +381,46 @@ def test_interaction_table_filters_by_kind_and_author(logged_in, user, other_use
     assert "上门拜访记录" in mine and "同事的电话记录" not in mine
     everything = logged_in.get("/customers/interactions/").content.decode()
     assert "同事的电话记录" in everything
+
+
+def test_inline_cell_edit_saves_with_history(logged_in, user, make_customer):
+    c = make_customer(user, name="内联编辑客户", city="杭州市")
+    list_page = logged_in.get("/customers/").content.decode()
+    assert f'hx-get="/customers/{c.pk}/cell/city/"' in list_page
+    editor = logged_in.get(f"/customers/{c.pk}/cell/city/").content.decode()
+    assert 'name="version" value="1"' in editor
+    saved = logged_in.post(f"/customers/{c.pk}/cell/city/", {"city": "宁波市", "version": 1})
+    assert saved.status_code == 200 and "宁波市" in saved.content.decode()
+    assert "kehu:toast" in saved["HX-Trigger"]
+    c.refresh_from_db()
+    assert (c.city, c.version) == ("宁波市", 2)
+    assert c.history.filter(history_type="~").count() == 1
+
+
+def test_stale_inline_edit_shows_the_newer_value_and_asks(logged_in, user, make_customer):
+    c = make_customer(user, name="冲突客户", city="杭州市")
+    services.update_customer(
+        actor=user, customer=Customer.objects.get(pk=c.pk), expected_version=1, city="温州市"
+    )
+    stale = logged_in.post(f"/customers/{c.pk}/cell/city/", {"city": "宁波市", "version": 1})
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert 'data-testid="cell-conflict"' in page and "温州市" in page
+    assert 'name="version" value="2"' in page  # "save mine anyway" sends the newer version
+    c.refresh_from_db()
+    assert c.city == "温州市"
+    mine = logged_in.post(f"/customers/{c.pk}/cell/city/", {"city": "宁波市", "version": 2})
+    assert mine.status_code == 200
+    c.refresh_from_db()
+    assert c.city == "宁波市"
+
+
+def test_inline_edit_refuses_bad_values_and_fields(logged_in, user, make_customer):
+    c = make_customer(user, name="校验客户")
+    bad = logged_in.post(f"/customers/{c.pk}/cell/level/", {"level": "Z", "version": 1})
+    assert bad.status_code == 400
+    # Not an in-place field, and the owner needs the assign permission.
+    assert logged_in.get(f"/customers/{c.pk}/cell/name/").status_code == 404
+    assert logged_in.get(f"/customers/{c.pk}/cell/owner/").status_code == 404
+    c.refresh_from_db()
+    assert (c.level, c.version) == ("C", 1)

@@ -41,3 +41,18 @@ def test_create_find_by_initials_and_log_a_call(page, demo_server):
     expect(page.locator(".timeline")).to_contain_text("电话沟通，客户下周来店")
     expect(page.locator("[data-testid=follow-up-panel]")).to_contain_text("准备样品")
     expect(page.locator("[data-testid=follow-up-panel]")).to_contain_text("2030-01-15 10:00")
+
+
+def test_edit_a_cell_in_place(page, demo_server):
+    base = demo_server.url
+    page.goto(f"{base}/login/?next=/customers/")
+    sign_in(page, "linxue")
+    row = page.locator("[data-testid=object-table] tbody tr").first
+    row.hover()
+    row.locator("[data-edit=city]").click()
+    editor = row.locator("[data-editor=city]")
+    editor.locator("input[name=city]").fill("丽水市")
+    editor.locator("button[type=submit]").click()
+    expect(row).to_contain_text("丽水市")
+    expect(row.locator("[data-editor=city]")).to_have_count(0)
+    expect(page.locator("#toasts .toast")).to_be_visible()

@@ -31,6 +31,7 @@ class ModelCase:
     edit_url: Callable[[Any], str] | None = None
     edit_form: Callable[[Any], dict[str, Any]] | None = None  # record -> valid POST data
     history_url: Callable[[Any], str] | None = None
+    cell_url: Callable[[Any], str] | None = None  # in-place editing of one cell
     api_list: str | None = None
     api_item: Callable[[Any], str] | None = None
     api_create: dict[str, Any] | None = None
@@ -114,6 +115,9 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
         if case.history_url:
             response = client.get(case.history_url(obj))
             assert response.status_code == (200 if can_view else 404), f"{role} history {rel}"
+        if case.cell_url:
+            response = client.get(case.cell_url(obj))
+            assert response.status_code == (200 if can_change else 404), f"{role} cell {rel}"
         if case.edit_url:
             response = client.get(case.edit_url(obj))
             assert response.status_code == (200 if can_change else 404), f"{role} edit {rel}"
