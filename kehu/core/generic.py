@@ -142,10 +142,16 @@ class ObjectListView(LoginRequiredMixin, View):
                     qs.model._default_manager.filter(pk__in=ids), request.user, "change"
                 ).values_list("pk", flat=True)
             )
+        from kehu.core.selectors import saved_views_for
+
+        table = request.resolver_match.view_name if request.resolver_match else ""
         context = {
             "title": self.title,
             "columns": columns,
             "editable_ids": editable_ids,
+            "table": table,
+            "saved_views": [] if is_htmx(request) else list(saved_views_for(request.user, table)),
+            "my_teams": [] if is_htmx(request) else list(request.user.teams.all()),
             "page": page,
             "filterset": filterset,
             "sort": request.GET.get("sort", ""),

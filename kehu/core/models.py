@@ -184,3 +184,36 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id}"
+
+
+class SavedView(TrackedModel):
+    """A named table view (filters, sort, columns) for its owner, or shared with a team."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    table = models.CharField(_("table"), max_length=64)  # the list's URL name
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters and sort"), max_length=2000, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("shared with team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+    )
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "table", "name"], name="view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -18,3 +18,18 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
 
 def unread_count(user: Any) -> int:
     return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def saved_views_for(user: Any, table: str) -> QuerySet[Any]:
+    """The user's own views of ``table`` and those shared with any of their teams."""
+    from django.db.models import Q
+
+    from kehu.core.models import SavedView
+
+    return (
+        SavedView.objects.filter(table=table)
+        .filter(Q(owner=user) | Q(team__in=user.teams.all()))
+        .select_related("owner", "team")
+        .distinct()
+        .order_by("name")
+    )

@@ -87,3 +87,39 @@ def share_record(
         )
     )
     return share
+
+
+PAGING_KEYS = ("after", "before")
+
+
+@transaction.atomic
+def save_view(*, actor: Any, table: str, name: str, query: str, team: Any = None) -> Any:
+    """Save (or replace) the actor's view of a table; paging cursors are never saved."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from kehu.core.models import SavedView
+
+    name = name.strip()[:80]
+    if not name:
+        raise ValidationError({"name": _("Give the view a name.")})
+    if team is not None and not actor.teams.filter(pk=team.pk).exists():
+        raise PermissionDenied
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k not in PAGING_KEYS]
+    view, _created = SavedView.objects.update_or_create(
+        owner=actor,
+        table=table,
+        name=name,
+        defaults={"query": urlencode(pairs)[:2000], "team": team, "updated_by": actor},
+    )
+    return view
+
+
+@transaction.atomic
+def delete_view(*, actor: Any, view_id: int) -> bool:
+    from kehu.core.models import SavedView
+
+    deleted, _rows = SavedView.objects.filter(owner=actor, pk=view_id).delete()
+    return bool(deleted)

@@ -200,3 +200,46 @@ def search_page(request: HttpRequest) -> HttpResponse:
     context = {"q": text, "groups": groups}
     template = "core/search.html#results" if is_htmx(request) else "core/search.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Save the table view the user is looking at (its filters, sort and columns)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.urls import NoReverseMatch, reverse
+
+    table = request.POST.get("table", "")
+    try:
+        target = reverse(table)
+    except NoReverseMatch:
+        return HttpResponseRedirect("/")
+    team = None
+    if request.POST.get("team"):
+        team = request.user.teams.filter(pk=request.POST["team"]).first()
+    query = request.POST.get("query", "")
+    try:
+        view = services.save_view(
+            actor=request.user,
+            table=table,
+            name=request.POST.get("name", ""),
+            query=query,
+            team=team,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return HttpResponseRedirect(f"{target}?{query}")
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return HttpResponseRedirect(f"{target}?{view.query}")
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    from django.contrib import messages
+
+    if services.delete_view(actor=request.user, view_id=view_id):
+        messages.success(request, _("View deleted."))
+    return HttpResponseRedirect(request.POST.get("next") or "/")

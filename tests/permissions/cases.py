@@ -101,6 +101,8 @@ EXEMPT.update(
         "audit_log": "needs view_audit_log (tested in tests/core/test_audit.py)",
         "org_chart": "every signed-in member sees the organisation",
         "search": "results pass through the scoping door (tests/core/test_search.py)",
+        "save_view": "the caller's own views (tests/core/test_saved_views.py)",
+        "delete_view": "the caller's own views",
         "accept_invitation": "public, guarded by the invitation's secret",
         "admin_users": "needs manage_users (tests/accounts/test_admin.py)",
         "admin_user_edit": "needs manage_users",
