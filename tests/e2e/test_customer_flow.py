@@ -56,3 +56,21 @@ def test_edit_a_cell_in_place(page, demo_server):
     expect(row).to_contain_text("丽水市")
     expect(row.locator("[data-editor=city]")).to_have_count(0)
     expect(page.locator("#toasts .toast")).to_be_visible()
+
+
+def test_save_a_filtered_view_and_open_it_again(page, demo_server):
+    base = demo_server.url
+    page.goto(f"{base}/login/?next=/customers/")
+    sign_in(page, "linxue")
+    page.select_option("select[name=level]", "A")
+    expect(page).to_have_url(re.compile(r"[?&]level=A"))
+    page.locator("[data-testid=views-menu]").click()
+    form = page.locator("[data-testid=save-view]")
+    form.locator("input[name=name]").fill("A类重点客户")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#toasts .toast")).to_contain_text("A类重点客户")
+    page.goto(f"{base}/customers/")
+    page.locator("[data-testid=views-menu]").click()
+    page.locator("[data-view=A类重点客户]").click()
+    expect(page).to_have_url(re.compile(r"[?&]level=A"))
+    expect(page.locator("[data-testid=object-table] tbody .tag-C")).to_have_count(0)

@@ -55,6 +55,14 @@
     });
   });
 
+  /* ---- saved views: save what the table shows now (filters may have changed by HTMX) ---- */
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form && form.matches && form.matches("[data-save-view]") && form.elements.query) {
+      form.elements.query.value = location.search.replace(/^\?/, "");
+    }
+  });
+
   /* ---- live notifications over the WebSocket ---- */
   function setUnread(count) {
     document.querySelectorAll("[data-unread]").forEach(function (el) {
