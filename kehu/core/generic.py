@@ -59,18 +59,10 @@ class ScopedObjectMixin(LoginRequiredMixin):
         return type(self).get_for(self.request.user, pk)  # type: ignore[attr-defined]
 
 
-class ObjectListView(LoginRequiredMixin, View):
-    selector: Callable[[Any], QuerySet[Any]]
-    columns: list[Column]
-    filterset_class: Any = None
-    default_ordering: list[str] = ["-pk"]
-    page_size = 50
-    max_page_size = 200
-    template_name = "core/object_list.html"
-    results_template = "core/object_list.html#results"  # what an HTMX request gets
-    title: str | Promise = ""
-    create_url: str | None = None
-    required_perm: str | None = None  # a global permission the whole list needs (403 without)
+class PermissionRequiredMixin(LoginRequiredMixin):
+    """Signed in, and holding ``required_perm`` (a permission code) when one is set: 403 without."""
+
+    required_perm: str | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from django.core.exceptions import PermissionDenied
@@ -83,7 +75,20 @@ class ObjectListView(LoginRequiredMixin, View):
             and not has_perm(request.user, self.required_perm)
         ):
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class ObjectListView(PermissionRequiredMixin, View):
+    selector: Callable[[Any], QuerySet[Any]]
+    columns: list[Column]
+    filterset_class: Any = None
+    default_ordering: list[str] = ["-pk"]
+    page_size = 50
+    max_page_size = 200
+    template_name = "core/object_list.html"
+    results_template = "core/object_list.html#results"  # what an HTMX request gets
+    title: str | Promise = ""
+    create_url: str | None = None
 
     def get_queryset(self) -> QuerySet[Any]:
         return type(self).selector(self.request.user)
@@ -277,7 +282,7 @@ class ObjectEditView(ScopedObjectMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
 
-class ObjectCreateView(LoginRequiredMixin, View):
+class ObjectCreateView(PermissionRequiredMixin, View):
     """Create through a form and the app's service (``create``)."""
 
     form_class: type[forms.Form]

@@ -116,15 +116,7 @@ class CustomerHistoryView(ObjectHistoryView):
 class CustomerCreateView(ObjectCreateView):
     form_class = CustomerCreateForm
     title = _("New customer")
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from django.core.exceptions import PermissionDenied
-
-        from kehu.core.permissions import has_perm
-
-        if request.user.is_authenticated and not has_perm(request.user, "customer.create"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    required_perm = "customer.create"
 
     def create(self, form: forms.Form) -> Model:
         from django.contrib import messages
