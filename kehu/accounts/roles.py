@@ -11,7 +11,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 CRUD = ("view", "create", "change", "delete", "export", "assign")
-CUSTOMER_TYPES = ("customer", "contact", "interaction")
+CUSTOMER_TYPES = ("customer", "contact", "interaction", "order", "return")
+# The product catalogue: everyone reads it; directors and administrators keep it.
+PRODUCT_READ = ["product.view", "product.export"]
+PRODUCT_WRITE = ["product.create", "product.change", "product.delete"]
 ADMIN_PERMISSIONS = ("manage_users", "manage_teams", "manage_roles", "view_audit_log")
 
 
@@ -24,14 +27,26 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
     "administrator": (
         _("Administrator"),
         _("Runs Kehu: people, teams, roles, settings; sees everything."),
-        [*_perms(CUSTOMER_TYPES, CRUD), "view_financials", *ADMIN_PERMISSIONS],
+        [
+            *_perms(CUSTOMER_TYPES, CRUD),
+            *PRODUCT_READ,
+            *PRODUCT_WRITE,
+            "view_financials",
+            *ADMIN_PERMISSIONS,
+        ],
         "all",
         True,
     ),
     "sales_director": (
         _("Sales director"),
         _("Leads sales: sees every customer and the money."),
-        [*_perms(CUSTOMER_TYPES, CRUD), "view_financials", "view_audit_log"],
+        [
+            *_perms(CUSTOMER_TYPES, CRUD),
+            *PRODUCT_READ,
+            *PRODUCT_WRITE,
+            "view_financials",
+            "view_audit_log",
+        ],
         "all",
         True,
     ),
@@ -58,6 +73,9 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
             "interaction.view",
             "interaction.create",
             "interaction.change",
+            "order.view",
+            "return.view",
+            "return.create",
         ],
         "all",
         False,
@@ -91,8 +109,8 @@ def role_defaults(code: str) -> dict[str, Any]:
     return {
         "name": str(name),
         "description": str(description),
-        "permissions": sorted(set(permissions)),
-        "scopes": dict.fromkeys(CUSTOMER_TYPES, scope),
+        "permissions": sorted({*permissions, *PRODUCT_READ}),
+        "scopes": {**dict.fromkeys(CUSTOMER_TYPES, scope), "product": "all"},
         "require_2fa": require_2fa,
         "is_system": True,
     }
@@ -103,3 +121,17 @@ def create_default_roles(role_model: Any) -> None:
     for code in DEFAULT_ROLES:
         if not role_model.objects.filter(code=code).exists():
             role_model.objects.create(code=code, **role_defaults(code))
+
+
+def grant(role_model: Any, types: tuple[str, ...]) -> None:
+    """Give the shipped roles their defaults for record types added after they were created
+    (adds permissions and scopes; keeps whatever an administrator changed)."""
+    for role in role_model.objects.filter(code__in=list(DEFAULT_ROLES)):
+        defaults = role_defaults(role.code)
+        new = {p for p in defaults["permissions"] if p.split(".")[0] in types}
+        role.permissions = sorted(set(role.permissions or []) | new)
+        scopes = dict(role.scopes or {})
+        for key in types:
+            scopes.setdefault(key, defaults["scopes"].get(key, "none"))
+        role.scopes = scopes
+        role.save(update_fields=["permissions", "scopes"])

@@ -8,9 +8,19 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from kehu.core import permissions
+        from kehu.core import permissions, scoping
         from kehu.core.permissions import RecordType
-        from kehu.customers.models import Contact, Customer, Interaction
+        from kehu.customers.models import (
+            Contact,
+            Customer,
+            CustomerMerge,
+            Interaction,
+            Order,
+            OrderLine,
+            Product,
+            Return,
+            Tag,
+        )
 
         permissions.register(
             RecordType(
@@ -19,8 +29,51 @@ class CustomersConfig(AppConfig):
                 Customer,
                 owner_field="owner",
                 collaborators_field="collaborators",
-                financial_fields=("credit_limit",),
+                financial_fields=("credit_limit", "purchase_total", "returns_total"),
             )
+        )
+        for key, label, model, money in (
+            ("order", _("Orders"), Order, ("total_amount", "returned_amount")),
+            ("return", _("Returns"), Return, ("amount",)),
+        ):
+            permissions.register(
+                RecordType(
+                    key,
+                    label,
+                    model,
+                    owner_field="customer__owner",
+                    collaborators_field="customer__collaborators",
+                    share_target="customer",
+                    actions=("view", "create", "change", "delete", "export"),
+                    financial_fields=money,
+                    restricted_fields=(),
+                )
+            )
+        permissions.register(
+            RecordType(
+                "product",
+                _("Products"),
+                Product,
+                owner_field="created_by",
+                actions=("view", "create", "change", "delete", "export"),
+                financial_fields=("price",),
+                restricted_fields=(),
+            )
+        )
+        # Order lines are seen with their order; tags by everyone signed in; a merge record
+        # with the customer it was merged into.
+        scoping.register(
+            OrderLine,
+            lambda qs, user, action: qs.filter(
+                order__in=scoping.restrict(Order.objects.all(), user, action)
+            ),
+        )
+        scoping.register(Tag, lambda qs, user, action: qs)
+        scoping.register(
+            CustomerMerge,
+            lambda qs, user, action: qs.filter(
+                survivor__in=scoping.restrict(Customer.objects.all(), user, action)
+            ),
         )
         permissions.register(
             RecordType(

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kehu.core.models import TrackedModel
+
+
+class Tag(models.Model):
+    """A label on customers (e.g. 老客户, 展会, 华东); created by typing it, shared by everyone."""
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    color = models.CharField(_("colour"), max_length=16, default="slate")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Customer(TrackedModel):
@@ -44,10 +63,13 @@ class Customer(TrackedModel):
     industry = models.CharField(_("industry"), max_length=64, blank=True)
     province = models.CharField(_("province"), max_length=32, blank=True)
     city = models.CharField(_("city"), max_length=32, blank=True)
+    district = models.CharField(_("district"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     uscc = models.CharField(
         _("Unified Social Credit Code"), max_length=18, blank=True, db_index=True
     )
+    website = models.URLField(_("website"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer manager"),
@@ -69,11 +91,28 @@ class Customer(TrackedModel):
     purchase_intent = models.CharField(
         _("purchase intent"), max_length=16, choices=Intent, default=Intent.NONE
     )
+    purchase_intent_note = models.CharField(_("purchase intent note"), max_length=255, blank=True)
     preferences = models.TextField(_("preferences"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (very unhappy) to 5 (very happy)"),
+    )
     notes = models.TextField(_("notes"), blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     follow_up_plan = models.CharField(_("follow-up plan"), max_length=255, blank=True)
+    # Purchase summary, kept current by the order and return services.
+    orders_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
+    purchase_total = models.DecimalField(
+        _("purchases"), max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    returns_total = models.DecimalField(
+        _("returns"), max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    last_order_on = models.DateField(_("last order"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -85,6 +124,9 @@ class Customer(TrackedModel):
             models.Index(fields=["status", "level"], name="cust_status_level"),
             models.Index(fields=["last_contact_at"], name="cust_last_contact"),
             models.Index(fields=["city"], name="cust_city"),
+            models.Index(fields=["source"], name="cust_source"),
+            models.Index(fields=["purchase_intent"], name="cust_intent"),
+            models.Index(fields=["next_follow_up_at"], name="cust_next_follow_up"),
         ]
 
     def __str__(self) -> str:
@@ -109,9 +151,11 @@ class Contact(TrackedModel):
     name = models.CharField(_("name"), max_length=64)
     title = models.CharField(_("job title"), max_length=64, blank=True)
     mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
+    mobile2 = models.CharField(_("second mobile"), max_length=32, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     history = HistoricalRecords()
 
@@ -166,3 +210,158 @@ class Interaction(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+
+class Product(TrackedModel):
+    """What the team sells: the catalogue orders are made of."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    unit = models.CharField(_("unit"), max_length=16, blank=True, default="")
+    price = models.DecimalField(
+        _("list price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Order(TrackedModel):
+    """One purchase by a customer: its lines say what, how many and for how much."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    ordered_on = models.DateField(_("order date"))
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.CONFIRMED)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    total_amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    returned_amount = models.DecimalField(
+        _("returned"), max_digits=16, decimal_places=2, default=Decimal(0), editable=False
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-ordered_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-ordered_on"], name="order_customer_date"),
+            models.Index(fields=["ordered_on"], name="order_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:order", args=[self.pk])
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class Return(TrackedModel):
+    """Goods a customer sent back from one order line."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="returns"
+    )
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="returns"
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=255)
+    returned_on = models.DateField(_("return date"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-returned_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-returned_on"], name="return_customer_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line.product} × {self.quantity}"
+
+
+class CustomerMerge(models.Model):
+    """The record of two customers merged into one: what the merged one was and what moved."""
+
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("kept customer"), on_delete=models.CASCADE, related_name="merges"
+    )
+    merged_customer_id = models.PositiveBigIntegerField(_("merged customer number"))
+    merged_name = models.CharField(_("merged customer"), max_length=200)
+    snapshot = models.JSONField(_("merged customer's values"), default=dict)
+    choices = models.JSONField(_("values kept"), default=dict)
+    moved = models.JSONField(_("records moved"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} → {self.survivor}"

@@ -73,6 +73,9 @@ def test_changing_a_role_is_audited_and_takes_effect(client, admin, user, make_c
         "scope:customer": "all",
         "scope:contact": "own",
         "scope:interaction": "own",
+        "scope:order": "own",
+        "scope:return": "own",
+        "scope:product": "all",
         "perm:customer.view": "on",
     }
     assert client.post(f"/settings/roles/{rep.pk}/", data).status_code == 302
