@@ -13,6 +13,7 @@ from kehu.accounts.api import router as accounts_router
 from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
 from kehu.customers.api import router as customers_router
+from kehu.customers.orders_api import router as orders_router
 
 # The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
 AREAS = {
@@ -69,4 +70,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", orders_router)
 api.add_router("/", accounts_router)

@@ -34,17 +34,26 @@ class CustomerOut(Schema):
     industry: str
     province: str
     city: str
+    district: str
     address: str
+    website: str
     uscc: str
     owner_id: int | None
+    tags: list[str]
     purchase_intent: str
+    purchase_intent_note: str
+    satisfaction: int | None
     need_description: str
     preferences: str
     notes: str
     last_contact_at: dt.datetime | None
     next_follow_up_at: dt.datetime | None
     follow_up_plan: str
+    orders_count: int
+    last_order_on: dt.date | None
     credit_limit: Decimal | None = None  # financial: absent without view_financials
+    purchase_total: Decimal | None = None  # financial
+    returns_total: Decimal | None = None  # financial
     warnings: list[str] = []  # non-blocking problems with what was just written
     version: int
     created_at: dt.datetime
@@ -61,10 +70,15 @@ class CustomerIn(Schema):
     industry: str = ""
     province: str = ""
     city: str = ""
+    district: str = ""
     address: str = ""
+    website: str = ""
     uscc: str = ""
     owner_id: int | None = None
+    tags: list[str] = []
     purchase_intent: str = Customer.Intent.NONE
+    purchase_intent_note: str = ""
+    satisfaction: int | None = None
     need_description: str = ""
     preferences: str = ""
     notes: str = ""
@@ -81,10 +95,15 @@ class CustomerPatch(Schema):
     industry: str | None = None
     province: str | None = None
     city: str | None = None
+    district: str | None = None
     address: str | None = None
+    website: str | None = None
     uscc: str | None = None
     owner_id: int | None = None
+    tags: list[str] | None = None
     purchase_intent: str | None = None
+    purchase_intent_note: str | None = None
+    satisfaction: int | None = None
     need_description: str | None = None
     preferences: str | None = None
     notes: str | None = None
@@ -92,12 +111,15 @@ class CustomerPatch(Schema):
     version: int | None = None
 
 
-FIELDS = [name for name in CustomerOut.model_fields if name not in {"credit_limit", "warnings"}]
+MONEY = {"credit_limit", "purchase_total", "returns_total"}
+FIELDS = [name for name in CustomerOut.model_fields if name not in {"warnings", "tags", *MONEY}]
 
 
 def serialize(user: Any, customer: Customer) -> dict[str, Any]:
     data = {name: getattr(customer, name) for name in FIELDS}
-    data["credit_limit"] = customer.credit_limit
+    for name in MONEY:
+        data[name] = getattr(customer, name)
+    data["tags"] = [t.name for t in customer.tags.all()]
     warnings = getattr(customer, "warnings", None)
     if warnings:
         data["warnings"] = warnings
@@ -123,7 +145,11 @@ def _create(user: Any, payload: CustomerIn) -> Customer:
     check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
     owner = _owner(user, data.pop("owner_id", None))
     name = data.pop("name")
-    return services.create_customer(actor=user, name=name, owner=owner, **data)
+    tags = services.clean_tag_names(data.pop("tags", []))
+    customer = services.create_customer(actor=user, name=name, owner=owner, **data)
+    if tags:
+        services.set_tags(actor=user, customer=customer, names=tags)
+    return customer
 
 
 @router.get("/customers", response=list[CustomerOut], exclude_unset=True, summary="List customers")
@@ -141,7 +167,7 @@ def list_customers(
     ``follow_up`` is ``overdue`` or ``week``."""
     from kehu.customers.filters import CustomerFilter
 
-    qs = selectors.customers_visible_to(request.auth)  # type: ignore[attr-defined]
+    qs = selectors.customers_visible_to(request.auth).prefetch_related("tags")  # type: ignore[attr-defined]
     data = request.GET.copy()
     for key in ("cursor", "direction", "limit", "owner_id"):
         data.pop(key, None)
@@ -226,9 +252,12 @@ def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatc
     check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
     if "owner_id" in data:
         data["owner"] = _owner(user, data.pop("owner_id"))
+    tags = data.pop("tags", None)
     customer = services.update_customer(
         actor=user, customer=customer, expected_version=expected, **data
     )
+    if tags is not None:
+        services.set_tags(actor=user, customer=customer, names=services.clean_tag_names(tags))
     return serialize(user, customer)
 
 

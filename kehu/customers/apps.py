@@ -152,3 +152,5 @@ class CustomersConfig(AppConfig):
                 order=22,
             )
         )
+        register(NavItem("orders", _("Orders"), "customers:orders", "receipt", order=23))
+        register(NavItem("products", _("Products"), "customers:products", "package", order=24))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import TextIO
+from typing import Any, TextIO
 
 from pypinyin import lazy_pinyin
 
@@ -243,6 +243,8 @@ def customers(rng: random.Random, out: TextIO) -> None:
     weights = [3 if u.username in {"linxue", "chenhao"} else 2 for u in owners]
     created = 0
     seen: set[str] = set()
+    catalogue = products(owners[-1])
+    extra = random.Random(7)  # orders and tags, apart from the draws that shape the customers
     for _ in range(CUSTOMER_COUNT):
         province, city = rng.choice(CITIES)
         is_company = rng.random() < 0.8
@@ -329,8 +331,71 @@ def customers(rng: random.Random, out: TextIO) -> None:
             customer.next_follow_up_at = days_ago(-follow_up_in, hour=follow_up_hour)
             customer.follow_up_plan = follow_up_plan
             customer.save(update_fields=["next_follow_up_at", "follow_up_plan"])
+        purchases(extra, services, customer, owner, catalogue, status)
         created += 1
     total = Customer.objects.count()
     out.write(
         f"  customers: {created} new ({total} in all, {Interaction.objects.count()} interactions)\n"
     )
+
+
+PRODUCTS = [
+    ("KH-CRM-STD", "客户管理系统 标准版（年）", "软件订阅", "套", "19800"),
+    ("KH-CRM-PRO", "客户管理系统 专业版（年）", "软件订阅", "套", "39800"),
+    ("KH-SEAT", "追加用户席位（年）", "软件订阅", "个", "680"),
+    ("KH-IMPL", "实施与数据迁移服务", "服务", "人天", "2500"),
+    ("KH-TRAIN", "现场培训", "服务", "场", "6000"),
+    ("HW-SCAN", "名片扫描仪", "硬件", "台", "1299"),
+    ("HW-PHONE", "坐席电话机", "硬件", "台", "459"),
+]
+TAGS = ["老客户", "展会", "转介绍", "重点跟进", "华东", "华南", "政府项目", "价格敏感"]
+RETURN_REASONS = ["设备有划痕，换货", "多发了数量", "客户取消部分需求", "型号不符"]
+
+
+def products(actor: Any) -> list[Any]:
+    from kehu.customers import services
+    from kehu.customers.models import Product
+
+    out = []
+    for code, name, category, unit, price in PRODUCTS:
+        found = Product.objects.filter(code=code).first()
+        out.append(
+            found
+            or services.create_product(
+                actor=actor, code=code, name=name, category=category, unit=unit, price=price
+            )
+        )
+    return out
+
+
+def purchases(
+    rng: random.Random, services: Any, customer: Any, owner: Any, catalogue: list[Any], status: str
+) -> None:
+    """Tags for some customers; for active and dormant ones a purchase history and a return."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if rng.random() < 0.45:
+        services.set_tags(actor=owner, customer=customer, names=rng.sample(TAGS, rng.randint(1, 2)))
+    if status not in {"active", "dormant"}:
+        return
+    today = timezone.localdate()
+    for _ in range(rng.randint(1, 3)):
+        picked = rng.sample(catalogue, rng.randint(1, 3))
+        order = services.create_order(
+            actor=owner,
+            customer=customer,
+            ordered_on=today - dt.timedelta(days=rng.randint(5, 400)),
+            status=rng.choice(["confirmed", "delivered", "delivered"]),
+            lines=[services.LineInput(p, rng.choice([1, 1, 2, 5, 10])) for p in picked],
+        )
+        if rng.random() < 0.12:
+            line = order.lines.first()
+            services.record_return(
+                actor=owner,
+                line=line,
+                quantity=1,
+                reason=rng.choice(RETURN_REASONS),
+                returned_on=min(today, order.ordered_on + dt.timedelta(days=rng.randint(3, 20))),
+            )

@@ -4,27 +4,100 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.customers.models import Contact, Customer, Interaction
+from kehu.customers.models import Contact, Customer, Interaction, Order, Tag
+
+
+def _active_users(request: Any) -> QuerySet[Any]:
+    from kehu.accounts.models import User
+
+    return User.objects.filter(is_active=True).order_by("username")
+
+
+def _teams(request: Any) -> QuerySet[Any]:
+    from kehu.accounts.models import Team
+
+    return Team.objects.order_by("name")
+
+
+def _tags(request: Any) -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")
 
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     level = django_filters.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"))
     status = django_filters.MultipleChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices, label=_("Kind"))
+    owner = django_filters.ModelMultipleChoiceFilter(
+        queryset=_active_users, label=_("Customer manager")
+    )
+    team = django_filters.ModelChoiceFilter(queryset=_teams, method="in_team", label=_("Team"))
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags", queryset=_tags, label=_("Tag")
+    )
     city = django_filters.CharFilter(lookup_expr="icontains", label=_("City"))
+    source = django_filters.CharFilter(lookup_expr="iexact", label=_("Source"))
+    intent = django_filters.MultipleChoiceFilter(
+        field_name="purchase_intent", choices=Customer.Intent.choices, label=_("Purchase intent")
+    )
+    stale = django_filters.NumberFilter(
+        method="not_contacted_for", label=_("No contact for more than (days)"), min_value=1
+    )
     follow_up = django_filters.ChoiceFilter(
         method="follow_up_state",
         label=_("Follow-up"),
-        choices=[("overdue", _("Overdue")), ("week", _("Due within 7 days"))],
+        choices=[
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("week", _("Due within 7 days")),
+            ("none", _("No follow-up planned")),
+        ],
     )
+    has_orders = django_filters.BooleanFilter(method="with_orders", label=_("Has bought"))
 
     class Meta:
         model = Customer
-        fields = ["q", "level", "status", "city", "follow_up"]
+        fields = [
+            "q",
+            "level",
+            "status",
+            "kind",
+            "owner",
+            "team",
+            "tag",
+            "city",
+            "source",
+            "intent",
+            "stale",
+            "follow_up",
+            "has_orders",
+        ]
+
+    def in_team(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        """Customers owned by a member of the team or of any team below it."""
+        if not value:
+            return queryset
+        from kehu.accounts.models import User
+        from kehu.accounts.selectors import team_subtree_ids
+
+        members = User.objects.filter(teams__in=team_subtree_ids({value.pk})).values("pk")
+        return queryset.filter(owner__in=members)
+
+    def not_contacted_for(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        """Last contact longer ago than ``value`` days, or never contacted."""
+        if value in (None, ""):
+            return queryset
+        cutoff = timezone.now() - dt.timedelta(days=int(value))
+        return queryset.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
+
+    def with_orders(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        if value is None:
+            return queryset
+        return queryset.filter(orders_count__gt=0) if value else queryset.filter(orders_count=0)
 
     def search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         """Chinese substrings, pinyin and initials, USCC (see kehu.core.search)."""
@@ -36,6 +109,11 @@ class CustomerFilter(django_filters.FilterSet):
         now = timezone.now()
         if value == "overdue":
             return queryset.filter(next_follow_up_at__lt=now)
+        if value == "today":
+            end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+            return queryset.filter(next_follow_up_at__gte=now, next_follow_up_at__lte=end)
+        if value == "none":
+            return queryset.filter(next_follow_up_at__isnull=True)
         if value == "week":
             return queryset.filter(
                 next_follow_up_at__gte=now, next_follow_up_at__lte=now + dt.timedelta(days=7)
@@ -73,3 +151,35 @@ class InteractionFilter(django_filters.FilterSet):
 
     def by_me(self, queryset: QuerySet[Interaction], name: str, value: bool) -> Any:
         return queryset.filter(user=self.request.user) if value else queryset
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices, label=_("Status"))
+    date_from = django_filters.DateFilter(
+        field_name="ordered_on", lookup_expr="gte", label=_("From")
+    )
+    date_to = django_filters.DateFilter(field_name="ordered_on", lookup_expr="lte", label=_("To"))
+    sales_rep = django_filters.ModelMultipleChoiceFilter(
+        queryset=_active_users, label=_("Sales rep")
+    )
+    has_returns = django_filters.BooleanFilter(method="with_returns", label=_("Has returns"))
+
+    class Meta:
+        model = Order
+        fields = ["q", "status", "date_from", "date_to", "sales_rep", "has_returns"]
+
+    def search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
+        """An order number, or the customer's name as the customer search understands it."""
+        from kehu.core import search
+
+        value = value.strip()
+        customers = search.filter_queryset(Customer.objects.all(), value).values("pk")
+        return queryset.filter(Q(number__icontains=value) | Q(customer__in=customers))
+
+    def with_returns(self, queryset: QuerySet[Order], name: str, value: Any) -> Any:
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(returned_amount__gt=0) if value else queryset.filter(returned_amount=0)
+        )

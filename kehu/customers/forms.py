@@ -4,12 +4,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.fieldrules import FieldRulesFormMixin
-from kehu.customers.models import Customer
+from kehu.customers.models import Customer, Order, OrderLine, Product
 from kehu.customers.services import EDITABLE_FIELDS
+
+TAGS_HELP = _("Separate tags with commas, e.g. 老客户, 展会")
 
 
 class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    tag_names = forms.CharField(
+        label=_("Tags"), required=False, max_length=500, help_text=TAGS_HELP
+    )
 
     class Meta:
         model = Customer
@@ -28,6 +33,9 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
     contact_title = forms.CharField(label=_("Contact's job title"), max_length=64, required=False)
     contact_mobile = forms.CharField(label=_("Contact's mobile"), max_length=32, required=False)
     contact_email = forms.EmailField(label=_("Contact's e-mail"), required=False)
+    tag_names = forms.CharField(
+        label=_("Tags"), required=False, max_length=500, help_text=TAGS_HELP
+    )
 
     class Meta:
         model = Customer
@@ -68,3 +76,72 @@ class ContactForm(forms.Form):
     mobile = forms.CharField(label=_("Mobile"), max_length=32, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
+
+
+class ProductForm(FieldRulesFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        from kehu.customers.services import PRODUCT_FIELDS
+
+        model = Product
+        fields = list(PRODUCT_FIELDS)
+
+
+class OrderForm(forms.Form):
+    ordered_on = forms.DateField(
+        label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    number = forms.CharField(
+        label=_("Order number"),
+        max_length=32,
+        required=False,
+        help_text=_("Leave empty to number it automatically."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Order.Status.choices)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OrderLineForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.filter(is_active=True), required=False
+    )
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("Empty: the list price."),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("product") and data.get("quantity") in (None, ""):
+            raise forms.ValidationError(
+                _("Give the quantity of %(product)s.") % {"product": data["product"]}
+            )
+        if data.get("quantity") and not data.get("product"):
+            raise forms.ValidationError(_("Choose the product of this line."))
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=4, max_num=50, validate_max=True)
+
+
+class ReturnForm(forms.Form):
+    line = forms.ModelChoiceField(label=_("Order line"), queryset=OrderLine.objects.none())
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=2, min_value=0)
+    returned_on = forms.DateField(
+        label=_("Return date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args: object, order: Order, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["line"].queryset = order.lines.select_related("product")  # type: ignore[attr-defined]

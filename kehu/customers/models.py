@@ -233,6 +233,11 @@ class Product(TrackedModel):
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:product_edit", args=[self.pk])
+
 
 class Order(TrackedModel):
     """One purchase by a customer: its lines say what, how many and for how much."""
@@ -282,6 +287,9 @@ class Order(TrackedModel):
         from django.urls import reverse
 
         return reverse("customers:order", args=[self.pk])
+
+    def returns_exist(self) -> bool:
+        return Return.objects.filter(line__order=self).exists()
 
 
 class OrderLine(models.Model):

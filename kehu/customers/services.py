@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kehu.core.events import Event, publish
 from kehu.core.fieldrules import check_writable
-from kehu.core.locking import save_versioned
+from kehu.core.locking import StaleWriteError, save_versioned
 from kehu.customers import validators
-from kehu.customers.models import Contact, Customer, Interaction
+from kehu.customers.models import (
+    Contact,
+    Customer,
+    Interaction,
+    Order,
+    OrderLine,
+    Product,
+    Return,
+    Tag,
+)
+
+
+def _emit(name: str, actor: Any, object_type: str, object_id: Any, data: Any = None) -> None:
+    """Publish the domain event of a write (search, notifications and webhooks listen)."""
+    publish(
+        Event(
+            name,
+            actor_id=getattr(actor, "pk", None),
+            object_type=object_type,
+            object_id=object_id,
+            data=data or {},
+        )
+    )
 
 
 class DuplicateCustomer(ValidationError):
@@ -52,7 +80,11 @@ def find_existing(
         if found:
             return found, str(_("name"))
     if mobile:
-        contact = Contact.objects.select_related("customer__owner").filter(mobile=mobile).first()
+        contact = (
+            Contact.objects.select_related("customer__owner")
+            .filter(Q(mobile=mobile) | Q(mobile2=mobile))
+            .first()
+        )
         if contact:
             return contact.customer, str(_("mobile"))
     if email:
@@ -93,14 +125,7 @@ def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) 
         raise DuplicateCustomer(existing, reason)
     customer.full_clean()
     customer.save()
-    publish(
-        Event(
-            "customer.created",
-            actor_id=getattr(actor, "pk", None),
-            object_type="customer",
-            object_id=customer.pk,
-        )
-    )
+    _emit("customer.created", actor, "customer", customer.pk)
     return customer
 
 
@@ -110,23 +135,20 @@ def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> 
     for key, value in fields.items():
         setattr(contact, key, value)
     errors: dict[str, list[str]] = {}
-    for field in ("mobile", "phone"):
+    for name in ("mobile", "mobile2", "phone"):
         try:
-            setattr(contact, field, validators.normalize_phone(getattr(contact, field)))
+            setattr(contact, name, validators.normalize_phone(getattr(contact, name)))
         except ValidationError as exc:
-            errors[field] = exc.messages
+            errors[name] = exc.messages
+    try:
+        validators.not_in_future(contact.birthday, field_label=_("Birthday"))
+    except ValidationError as exc:
+        errors["birthday"] = exc.messages
     if errors:
         raise ValidationError(errors)
     contact.full_clean()
     contact.save()
-    publish(
-        Event(
-            "contact.created",
-            actor_id=getattr(actor, "pk", None),
-            object_type="contact",
-            object_id=contact.pk,
-        )
-    )
+    _emit("contact.created", actor, "contact", contact.pk)
     return contact
 
 
@@ -177,14 +199,12 @@ def log_interaction(
         locked.save(update_fields=update_fields)
         for name in update_fields:
             setattr(customer, name, getattr(locked, name))
-    publish(
-        Event(
-            "interaction.logged",
-            actor_id=getattr(actor, "pk", None),
-            object_type="interaction",
-            object_id=interaction.pk,
-            data={"customer_id": customer.pk},
-        )
+    _emit(
+        "interaction.logged",
+        actor,
+        "interaction",
+        interaction.pk,
+        data={"customer_id": customer.pk},
     )
     return interaction
 
@@ -199,10 +219,14 @@ EDITABLE_FIELDS = (
     "industry",
     "province",
     "city",
+    "district",
     "address",
+    "website",
     "uscc",
     "owner",
     "purchase_intent",
+    "purchase_intent_note",
+    "satisfaction",
     "credit_limit",
     "need_description",
     "preferences",
@@ -228,34 +252,27 @@ def update_customer(
         changed.append("name_key")
     customer.full_clean()
     save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
-    publish(
-        Event(
-            "customer.updated",
-            actor_id=getattr(actor, "pk", None),
-            object_type="customer",
-            object_id=customer.pk,
-            data={"fields": changed},
-        )
-    )
+    _emit("customer.updated", actor, "customer", customer.pk, data={"fields": changed})
     return customer
 
 
 @transaction.atomic
 def delete_customer(*, actor: Any, customer: Customer) -> None:
     """Delete a customer with its contacts and interactions; history keeps what was there."""
+    if customer.orders.exists() or customer.returns.exists():
+        raise ValidationError(
+            _(
+                "%(name)s has orders on record and cannot be deleted; mark it lost instead, "
+                "or merge it into the customer it duplicates."
+            )
+            % {"name": customer.name},
+            code="has_orders",
+        )
     customer._history_user = actor  # type: ignore[attr-defined]
     pk = customer.pk
     contact_ids = list(customer.contacts.values_list("pk", flat=True))
     customer.delete()
-    publish(
-        Event(
-            "customer.deleted",
-            actor_id=getattr(actor, "pk", None),
-            object_type="customer",
-            object_id=pk,
-            data={"contact_ids": contact_ids},
-        )
-    )
+    _emit("customer.deleted", actor, "customer", pk, data={"contact_ids": contact_ids})
 
 
 @transaction.atomic
@@ -273,3 +290,422 @@ def create_customer_with_contact(
     if contact_fields.get("name"):
         add_contact(actor=actor, customer=customer, is_primary=True, **contact_fields)
     return customer
+
+
+# ---- tags ---------------------------------------------------------------------------------------
+
+TAG_MAX = 32
+
+
+def clean_tag_names(raw: str | Iterable[str]) -> list[str]:
+    """Tag names from a list or from text split on commas (either width), 、 and semicolons."""
+    import re
+
+    parts = re.split(r"[,，、;；]", raw) if isinstance(raw, str) else list(raw)
+    names: list[str] = []
+    for part in parts:
+        name = " ".join(str(part).split())
+        if not name:
+            continue
+        if len(name) > TAG_MAX:
+            raise ValidationError(
+                _("A tag has at most %(n)d characters: “%(tag)s”.") % {"n": TAG_MAX, "tag": name},
+                code="tag_too_long",
+            )
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _tags_named(names: list[str]) -> list[Tag]:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in names:
+        if name not in existing:
+            existing[name], _created = Tag.objects.get_or_create(name=name)
+    return [existing[n] for n in names]
+
+
+@transaction.atomic
+def set_tags(*, actor: Any, customer: Customer, names: list[str]) -> list[Tag]:
+    """Make the customer's tags exactly ``names`` (new tags are created as typed)."""
+    tags = _tags_named(clean_tag_names(names))
+    before = sorted(customer.tags.values_list("name", flat=True))
+    customer.tags.set(tags)
+    after = sorted(t.name for t in tags)
+    if before != after:
+        _customer_changed(actor, customer, ["tags"], {"tags": [before, after]})
+    return tags
+
+
+def _customer_changed(
+    actor: Any, customer: Customer, fields: list[str], changes: dict[str, Any] | None = None
+) -> None:
+    """Bump the version and history of a customer whose related rows (tags) changed."""
+    save_versioned(customer, expected_version=None, update_fields=[], user=actor)
+    _emit(
+        "customer.updated",
+        actor,
+        "customer",
+        customer.pk,
+        data={"fields": fields, **({"changes": changes} if changes else {})},
+    )
+
+
+# ---- bulk changes -------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk change did: how many changed, and every refusal with its reason."""
+
+    changed: int = 0
+    unchanged: int = 0
+    refused: list[tuple[Customer, str]] = dc_field(default_factory=list)
+
+
+BULK_ACTIONS = ("assign_owner", "add_tag", "remove_tag", "set_level", "set_status")
+
+
+def bulk_change_customers(
+    *, actor: Any, customers: Iterable[Customer], action: str, value: Any
+) -> BulkOutcome:
+    """Apply one change to several customers, each in its own transaction so one refusal (a
+    stale record, a field the actor may not set) does not undo the others."""
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"unknown bulk action {action!r}")
+    outcome = BulkOutcome()
+    tag_names = clean_tag_names(value) if action in {"add_tag", "remove_tag"} else []
+    for customer in customers:
+        try:
+            with transaction.atomic():
+                if action in {"add_tag", "remove_tag"}:
+                    current = list(customer.tags.values_list("name", flat=True))
+                    if action == "add_tag":
+                        wanted = current + [n for n in tag_names if n not in current]
+                    else:
+                        wanted = [n for n in current if n not in tag_names]
+                    if wanted == current:
+                        outcome.unchanged += 1
+                        continue
+                    set_tags(actor=actor, customer=customer, names=wanted)
+                else:
+                    name = {"assign_owner": "owner", "set_level": "level", "set_status": "status"}[
+                        action
+                    ]
+                    if getattr(customer, name) == value:
+                        outcome.unchanged += 1
+                        continue
+                    update_customer(
+                        actor=actor,
+                        customer=customer,
+                        expected_version=customer.version,
+                        **{name: value},
+                    )
+        except ValidationError as exc:
+            outcome.refused.append((customer, "; ".join(exc.messages)))
+        except PermissionDenied as exc:
+            outcome.refused.append((customer, str(exc)))
+        except StaleWriteError as exc:
+            outcome.refused.append((customer, str(exc)))
+        else:
+            outcome.changed += 1
+    return outcome
+
+
+# ---- products, orders and returns ---------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def _money(value: Any, *, field_name: str, label: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {field_name: [_("%(field)s must be a number.") % {"field": label}]}
+        ) from None
+    if amount < 0:
+        raise ValidationError({field_name: [_("%(field)s cannot be negative.") % {"field": label}]})
+    return amount
+
+
+PRODUCT_FIELDS = ("code", "name", "category", "unit", "price", "is_active")
+
+
+@transaction.atomic
+def create_product(*, actor: Any, code: str, name: str, price: Any, **fields: Any) -> Product:
+    """Add a product to the catalogue (callers check that the actor may set its price)."""
+    product = Product(
+        code=code.strip().upper(),
+        name=name.strip(),
+        price=_money(price, field_name="price", label=_("List price")),
+        created_by=actor,
+        updated_by=actor,
+        **fields,
+    )
+    if Product.objects.filter(code=product.code).exists():
+        raise ValidationError(
+            {"code": [_("Product code %(code)s is taken.") % {"code": product.code}]}
+        )
+    product.full_clean()
+    product.save()
+    _emit("product.created", actor, "product", product.pk)
+    return product
+
+
+@transaction.atomic
+def update_product(
+    *, actor: Any, product: Product, expected_version: int | None, **changes: Any
+) -> Product:
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    check_writable(actor, Product, changes)
+    if "price" in changes:
+        changes["price"] = _money(changes["price"], field_name="price", label=_("List price"))
+    if "code" in changes:
+        changes["code"] = str(changes["code"]).strip().upper()
+        if Product.objects.filter(code=changes["code"]).exclude(pk=product.pk).exists():
+            raise ValidationError(
+                {"code": [_("Product code %(code)s is taken.") % {"code": changes["code"]}]}
+            )
+    changed = [k for k, v in changes.items() if getattr(product, k) != v]
+    for key in changed:
+        setattr(product, key, changes[key])
+    product.full_clean()
+    save_versioned(product, expected_version=expected_version, update_fields=changed, user=actor)
+    _emit("product.updated", actor, "product", product.pk, data={"fields": changed})
+    return product
+
+
+@dataclass
+class LineInput:
+    product: Product
+    quantity: Any
+    unit_price: Any = None  # the product's list price when not given
+
+
+def _next_order_number(day: dt.date) -> str:
+    while True:
+        number = f"SO{day:%Y%m%d}-{secrets.token_hex(3).upper()}"
+        if not Order.objects.filter(number=number).exists():
+            return number
+
+
+def refresh_purchase_summary(customer: Customer) -> None:
+    """Recompute the customer's order count, purchases, returns and last order date."""
+    from django.db.models import Count, Max, Sum
+
+    live = Order.objects.filter(customer=customer).exclude(status=Order.Status.CANCELLED)
+    totals = live.aggregate(n=Count("id"), total=Sum("total_amount"), last=Max("ordered_on"))
+    returned = Return.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"]
+    Customer.objects.filter(pk=customer.pk).update(
+        orders_count=totals["n"] or 0,
+        purchase_total=totals["total"] or Decimal(0),
+        returns_total=returned or Decimal(0),
+        last_order_on=totals["last"],
+    )
+    customer.refresh_from_db(
+        fields=["orders_count", "purchase_total", "returns_total", "last_order_on"]
+    )
+
+
+@transaction.atomic
+def create_order(
+    *,
+    actor: Any,
+    customer: Customer,
+    ordered_on: dt.date,
+    lines: list[LineInput],
+    sales_rep: Any = None,
+    status: str = Order.Status.CONFIRMED,
+    notes: str = "",
+    number: str = "",
+) -> Order:
+    """Record a purchase with its lines; the customer's purchase summary follows."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validators.not_in_future(ordered_on, field_label=_("Order date"))
+    except ValidationError as exc:
+        errors["ordered_on"] = exc.messages
+    if not lines:
+        errors["lines"] = [_("An order needs at least one line.")]
+    priced: list[tuple[Product, Decimal, Decimal]] = []
+    for index, line in enumerate(lines, start=1):
+        try:
+            quantity = Decimal(str(line.quantity))
+        except (InvalidOperation, ValueError):
+            quantity = Decimal(-1)
+        if quantity <= 0:
+            errors.setdefault("lines", []).append(
+                _("Line %(n)d: the quantity must be more than zero.") % {"n": index}
+            )
+            continue
+        price = line.product.price if line.unit_price in (None, "") else line.unit_price
+        try:
+            unit_price = _money(price, field_name="lines", label=_("Unit price"))
+        except ValidationError as exc:
+            errors.setdefault("lines", []).append(
+                _("Line %(n)d: %(problem)s") % {"n": index, "problem": exc.messages[0]}
+            )
+            continue
+        priced.append((line.product, quantity, unit_price))
+    number = (number or "").strip()
+    if number and Order.objects.filter(number=number).exists():
+        errors["number"] = [_("Order number %(number)s is taken.") % {"number": number}]
+    if errors:
+        raise ValidationError(errors)
+    order = Order(
+        customer=customer,
+        number=number or _next_order_number(ordered_on),
+        ordered_on=ordered_on,
+        sales_rep=sales_rep or actor,
+        status=status,
+        notes=notes,
+        created_by=actor,
+        updated_by=actor,
+    )
+    amounts = [(q * p).quantize(CENT, rounding=ROUND_HALF_UP) for _product, q, p in priced]
+    order.total_amount = sum(amounts, Decimal(0))
+    order.full_clean()
+    order.save()
+    for (product, quantity, unit_price), amount in zip(priced, amounts, strict=True):
+        OrderLine.objects.create(
+            order=order, product=product, quantity=quantity, unit_price=unit_price, amount=amount
+        )
+    refresh_purchase_summary(customer)
+    _emit("order.created", actor, "order", order.pk, data={"customer_id": customer.pk})
+    return order
+
+
+@transaction.atomic
+def set_order_status(
+    *, actor: Any, order: Order, status: str, expected_version: int | None
+) -> Order:
+    if status not in Order.Status.values:
+        raise ValidationError({"status": [_("Unknown order status.")]})
+    if status == Order.Status.CANCELLED and order.returns_exist():
+        raise ValidationError(
+            {"status": [_("An order with returns cannot be cancelled; record returns instead.")]}
+        )
+    order.status = status
+    save_versioned(order, expected_version=expected_version, update_fields=["status"], user=actor)
+    refresh_purchase_summary(order.customer)
+    _emit(
+        "order.updated",
+        actor,
+        "order",
+        order.pk,
+        data={"customer_id": order.customer_id, "fields": ["status"]},
+    )
+    return order
+
+
+@transaction.atomic
+def record_return(
+    *, actor: Any, line: OrderLine, quantity: Any, reason: str, returned_on: dt.date
+) -> Return:
+    """Goods sent back from one order line: at most what was bought and not yet returned."""
+    from django.db.models import Sum
+
+    line = OrderLine.objects.select_for_update().select_related("order").get(pk=line.pk)
+    order = line.order
+    errors: dict[str, list[str]] = {}
+    try:
+        qty = Decimal(str(quantity))
+    except (InvalidOperation, ValueError):
+        qty = Decimal(-1)
+    already = line.returns.aggregate(q=Sum("quantity"))["q"] or Decimal(0)
+    if qty <= 0:
+        errors["quantity"] = [_("The quantity returned must be more than zero.")]
+    elif qty > line.quantity - already:
+        errors["quantity"] = [
+            _("At most %(left)s can still be returned from this line.")
+            % {"left": f"{(line.quantity - already).normalize():f}"}
+        ]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the goods came back.")]
+    try:
+        validators.not_in_future(returned_on, field_label=_("Return date"))
+    except ValidationError as exc:
+        errors["returned_on"] = exc.messages
+    if returned_on and returned_on < order.ordered_on:
+        errors.setdefault("returned_on", []).append(
+            _("The return date cannot be before the order date (%(date)s).")
+            % {"date": order.ordered_on.isoformat()}
+        )
+    if order.status == Order.Status.CANCELLED:
+        errors["line"] = [_("This order was cancelled; nothing can be returned from it.")]
+    if errors:
+        raise ValidationError(errors)
+    amount = (qty * line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+    returned = Return.objects.create(
+        customer_id=order.customer_id,
+        line=line,
+        quantity=qty,
+        amount=amount,
+        reason=reason.strip(),
+        returned_on=returned_on,
+        created_by=actor,
+        updated_by=actor,
+    )
+    Order.objects.filter(pk=order.pk).update(
+        returned_amount=Return.objects.filter(line__order=order).aggregate(t=Sum("amount"))["t"]
+    )
+    refresh_purchase_summary(order.customer)
+    _emit(
+        "return.recorded",
+        actor,
+        "return",
+        returned.pk,
+        data={"customer_id": order.customer_id, "order_id": order.pk},
+    )
+    return returned
+
+
+@transaction.atomic
+def delete_product(*, actor: Any, product: Product) -> None:
+    if product.order_lines.exists():
+        raise ValidationError(
+            _("%(product)s appears in orders and cannot be deleted; take it off sale instead.")
+            % {"product": product},
+            code="in_use",
+        )
+    product._history_user = actor  # type: ignore[attr-defined]
+    pk = product.pk
+    product.delete()
+    _emit("product.deleted", actor, "product", pk)
+
+
+@transaction.atomic
+def delete_order(*, actor: Any, order: Order) -> None:
+    """Delete an order entered by mistake (not one with returns: those are history)."""
+    if order.returns_exist():
+        raise ValidationError(
+            _("Order %(number)s has returns and cannot be deleted; cancel it instead.")
+            % {"number": order.number},
+            code="has_returns",
+        )
+    customer = order.customer
+    order._history_user = actor  # type: ignore[attr-defined]
+    pk = order.pk
+    order.delete()
+    refresh_purchase_summary(customer)
+    _emit("order.deleted", actor, "order", pk, data={"customer_id": customer.pk})
+
+
+@transaction.atomic
+def delete_return(*, actor: Any, returned: Return) -> None:
+    """Undo a return recorded by mistake; the order's and customer's totals follow."""
+    from django.db.models import Sum
+
+    order = returned.line.order
+    returned._history_user = actor  # type: ignore[attr-defined]
+    pk = returned.pk
+    returned.delete()
+    Order.objects.filter(pk=order.pk).update(
+        returned_amount=Return.objects.filter(line__order=order).aggregate(t=Sum("amount"))["t"]
+        or Decimal(0)
+    )
+    refresh_purchase_summary(order.customer)
+    _emit("return.deleted", actor, "return", pk, data={"customer_id": order.customer_id})

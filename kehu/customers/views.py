@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ class CustomerListView(ObjectListView):
     filterset_class = CustomerFilter
     default_ordering = ["name"]
     columns = [
+        Column("select", "", sortable=False, template="customers/_cells.html#select"),
         Column("name", _("Customer"), link=True),
         Column(
             "level", _("Level"), template="customers/_cells.html#level", edit_url="customers:cell"
@@ -38,7 +40,15 @@ class CustomerListView(ObjectListView):
             template="customers/_cells.html#status",
             edit_url="customers:cell",
         ),
+        Column("tags", _("Tags"), sortable=False, template="customers/_cells.html#tags"),
         Column("city", _("City"), edit_url="customers:cell"),
+        Column("source", _("Source")),
+        Column(
+            "purchase_intent",
+            _("Purchase intent"),
+            template="customers/_cells.html#intent",
+            edit_url="customers:cell",
+        ),
         Column(
             "owner",
             _("Customer manager"),
@@ -49,11 +59,29 @@ class CustomerListView(ObjectListView):
         Column(
             "next_follow_up_at", _("Next follow-up"), template="customers/_cells.html#follow_up"
         ),
+        Column("orders_count", _("Orders")),
+        Column("purchase_total", _("Purchases"), template="customers/_cells.html#purchases"),
     ]
 
     @staticmethod
     def selector(user: Any) -> Any:
-        return selectors.customers_visible_to(user)
+        return selectors.customers_visible_to(user).prefetch_related("tags")
+
+    def extra_context(self) -> dict[str, Any]:
+        from kehu.core.permissions import has_perm
+        from kehu.customers.models import Tag
+
+        user = self.request.user
+        return {
+            "bulk_actions": {
+                "assign": has_perm(user, "customer.assign"),
+                "change": has_perm(user, "customer.change"),
+                "export": has_perm(user, "customer.export"),
+            },
+            "all_tags": list(Tag.objects.order_by("name")[:200]),
+            "levels": Customer.Level.choices,
+            "statuses": Customer.Status.choices,
+        }
 
 
 class CustomerDetailView(ObjectDetailView):
@@ -67,15 +95,19 @@ class CustomerDetailView(ObjectDetailView):
         from kehu.customers.forms import ContactForm, InteractionForm
 
         now = timezone.localtime().replace(second=0, microsecond=0)
+        from kehu.core import scoping
+        from kehu.core.permissions import has_perm
+
+        user = self.request.user
         return {
+            "timeline": selectors.customer_timeline(user, obj),
+            "purchase_lines": selectors.purchase_lines(user, obj),
+            "may_order": has_perm(user, "order.create") and scoping.can(user, "view", obj),
             "interaction_form": InteractionForm(
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")}
             ),
             "contact_form": ContactForm(),
             "contacts": list(obj.contacts.all()),
-            "interactions": list(
-                obj.interactions.select_related("user").prefetch_related("contacts")[:50]
-            ),
         }
 
 
@@ -93,6 +125,10 @@ class CustomerEditView(ObjectEditView):
             Customer.objects.all(), self.request.user, "change", pk=obj.pk
         )
 
+    def initial(self, obj: Model) -> dict[str, Any]:
+        assert isinstance(obj, Customer)
+        return {**super().initial(obj), "tag_names": ", ".join(t.name for t in obj.tags.all())}
+
     def save(self, obj: Model, form: forms.Form) -> Model:
         assert isinstance(obj, Customer)
         data = {k: form.cleaned_data[k] for k in services.EDITABLE_FIELDS if k in form.cleaned_data}
@@ -102,6 +138,9 @@ class CustomerEditView(ObjectEditView):
             expected_version=form.cleaned_data["version"],
             **data,
         )
+        names = services.clean_tag_names(form.cleaned_data.get("tag_names", ""))
+        if names != [t.name for t in customer.tags.all()]:
+            services.set_tags(actor=self.request.user, customer=customer, names=names)
         from django.contrib import messages
 
         for warning in getattr(customer, "warnings", []):
@@ -121,7 +160,8 @@ class CustomerCreateView(ObjectCreateView):
     def create(self, form: forms.Form) -> Model:
         from django.contrib import messages
 
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        tag_names = services.clean_tag_names(data.pop("tag_names", ""))
         contact = {
             key: data.pop(f"contact_{key}", "") for key in ("name", "title", "mobile", "email")
         }
@@ -129,6 +169,8 @@ class CustomerCreateView(ObjectCreateView):
         customer = services.create_customer_with_contact(
             actor=self.request.user, customer_fields=data, contact_fields=contact
         )
+        if tag_names:
+            services.set_tags(actor=self.request.user, customer=customer, names=tag_names)
         for warning in getattr(customer, "warnings", []):
             messages.warning(self.request, warning)
         return customer
@@ -248,6 +290,139 @@ class InteractionListView(ObjectListView):
     @staticmethod
     def selector(user: Any) -> Any:
         return selectors.interactions_visible_to(user)
+
+
+def bulk_change(request: Any) -> Any:
+    """Apply one action to the customers ticked in the table: assign a manager, add or remove a
+    tag, set the level or status, or export them. Only customers the user may change (export:
+    see) are touched; the rest are reported, never silently skipped."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from kehu.core import scoping
+    from kehu.core.permissions import has_perm
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    back = back or "/customers/"
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:1000]
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.warning(request, _("Tick at least one customer first."))
+        return HttpResponseRedirect(back)
+    if action == "export":
+        if not has_perm(request.user, "customer.export"):
+            raise PermissionDenied
+        rows = selectors.customers_visible_to(request.user).filter(pk__in=ids)
+        return export_customers_csv(request.user, rows)
+    needed = "customer.assign" if action == "assign_owner" else "customer.change"
+    if action not in services.BULK_ACTIONS or not has_perm(request.user, needed):
+        raise PermissionDenied
+    value: Any = request.POST.get("value", "").strip()
+    problem = ""
+    if action == "assign_owner":
+        from kehu.accounts.models import User
+
+        value = User.objects.filter(is_active=True, pk=value if value.isdigit() else 0).first()
+        problem = "" if value else str(_("Choose the new customer manager."))
+    elif action in {"add_tag", "remove_tag"}:
+        problem = "" if value else str(_("Type the tag."))
+    elif action == "set_level":
+        problem = "" if value in Customer.Level.values else str(_("Choose a level."))
+    elif action == "set_status":
+        problem = "" if value in Customer.Status.values else str(_("Choose a status."))
+    if problem:
+        messages.error(request, problem)
+        return HttpResponseRedirect(back)
+    changeable = scoping.restrict(
+        Customer.objects.select_related("owner"), request.user, "change"
+    ).filter(pk__in=ids)
+    found = list(changeable)
+    try:
+        outcome = services.bulk_change_customers(
+            actor=request.user, customers=found, action=action, value=value
+        )
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return HttpResponseRedirect(back)
+    out_of_reach = len(set(ids)) - len(found)
+    messages.success(
+        request,
+        _("%(changed)d changed, %(unchanged)d already so.")
+        % {"changed": outcome.changed, "unchanged": outcome.unchanged},
+    )
+    if out_of_reach:
+        messages.warning(
+            request,
+            _("%(n)d ticked customers are not yours to change and were left alone.")
+            % {"n": out_of_reach},
+        )
+    for customer, reason in outcome.refused[:10]:
+        messages.error(request, f"{customer}: {reason}")
+    return HttpResponseRedirect(back)
+
+
+def export_customers_csv(user: Any, rows: Any) -> Any:
+    """The customers as a UTF-8 CSV that Excel opens (BOM), columns the user may see, cells
+    that would start a formula neutralised."""
+    import csv
+
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from kehu.core.fieldrules import field_label, hidden_fields
+
+    fields = [
+        "name",
+        "short_name",
+        "level",
+        "status",
+        "source",
+        "industry",
+        "province",
+        "city",
+        "district",
+        "address",
+        "uscc",
+        "owner",
+        "purchase_intent",
+        "last_contact_at",
+        "next_follow_up_at",
+        "follow_up_plan",
+        "orders_count",
+        "purchase_total",
+        "returns_total",
+        "credit_limit",
+    ]
+    fields = [f for f in fields if f not in hidden_fields(user, Customer)]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([field_label(Customer, f) for f in fields] + [str(_("Tags"))])
+    for row in rows.prefetch_related("tags"):
+        values = []
+        for f in fields:
+            value = getattr(row, f)
+            if f in {"level", "status", "purchase_intent"}:
+                value = getattr(row, f"get_{f}_display")()
+            elif hasattr(value, "astimezone"):
+                value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            values.append(_safe_cell(value))
+        values.append(_safe_cell("、".join(t.name for t in row.tags.all())))
+        writer.writerow(values)
+    return response
+
+
+def _safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class CustomerCellEditView(CellEditView):

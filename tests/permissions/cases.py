@@ -89,6 +89,106 @@ register(
     )
 )
 
+
+def _product(owner):
+    return customer_services.create_product(
+        actor=owner, code=f"MX{next(_n):05d}", name=f"矩阵产品{next(_n):04d}", price=99
+    )
+
+
+def _order(owner):
+    import datetime as dt
+
+    customer = customer_services.create_customer(
+        actor=owner, owner=owner, name=f"订单所属客户{next(_n):04d}"
+    )
+    product = _product(owner)
+    return customer_services.create_order(
+        actor=owner,
+        customer=customer,
+        ordered_on=dt.date.today(),
+        number=f"MXO-{next(_n):05d}",
+        lines=[customer_services.LineInput(product, 3)],
+    )
+
+
+def _return(owner):
+    import datetime as dt
+
+    order = _order(owner)
+    return customer_services.record_return(
+        actor=owner,
+        line=order.lines.get(),
+        quantity=1,
+        reason=f"矩阵退货{next(_n):04d}",
+        returned_on=dt.date.today(),
+    )
+
+
+register(
+    ModelCase(
+        record_type="product",
+        make=_product,
+        label=lambda p: p.code,
+        list_url="/customers/products/",
+        create_url="/customers/products/new/",
+        edit_url=lambda p: f"/customers/products/{p.pk}/",
+        api_list="/api/v1/products",
+        api_item=lambda p: f"/api/v1/products/{p.pk}",
+        api_create={"code": "MX-NEW", "name": "矩阵新产品", "price": "12.50"},
+        api_patch={"category": "配件"},
+        routes={
+            "customers:products",
+            "customers:product_create",
+            "customers:product_edit",
+            "GET /api/v1/products",
+            "POST /api/v1/products",
+            "GET /api/v1/products/{product_id}",
+            "PATCH /api/v1/products/{product_id}",
+            "DELETE /api/v1/products/{product_id}",
+        },
+    )
+)
+register(
+    ModelCase(
+        record_type="order",
+        make=_order,
+        label=lambda o: o.number,
+        list_url="/customers/orders/",
+        detail_url=lambda o: f"/customers/orders/{o.pk}/",
+        api_list="/api/v1/orders",
+        api_item=lambda o: f"/api/v1/orders/{o.pk}",
+        api_patch={"status": "delivered"},
+        routes={
+            "customers:orders",
+            "customers:order",
+            "customers:order_status",
+            "customers:new_order",
+            "customers:order_return",
+            "GET /api/v1/orders",
+            "POST /api/v1/orders",
+            "GET /api/v1/orders/{order_id}",
+            "PATCH /api/v1/orders/{order_id}",
+            "DELETE /api/v1/orders/{order_id}",
+        },
+    )
+)
+register(
+    ModelCase(
+        record_type="return",
+        make=_return,
+        label=lambda r: r.reason,
+        api_list="/api/v1/returns",
+        api_item=lambda r: f"/api/v1/returns/{r.pk}",
+        routes={
+            "GET /api/v1/returns",
+            "POST /api/v1/returns",
+            "GET /api/v1/returns/{return_id}",
+            "DELETE /api/v1/returns/{return_id}",
+        },
+    )
+)
+
 EXEMPT.update(
     {
         "home": "the dashboard: every block on it reads through the scoped selectors",
@@ -100,6 +200,7 @@ EXEMPT.update(
         "notifications_read": "the caller's own inbox",
         "audit_log": "needs view_audit_log (tested in tests/core/test_audit.py)",
         "org_chart": "every signed-in member sees the organisation",
+        "customers:bulk": "acts only on customers in the caller's change scope (test_table.py)",
         "search": "results pass through the scoping door (tests/core/test_search.py)",
         "save_view": "the caller's own views (tests/core/test_saved_views.py)",
         "delete_view": "the caller's own views",

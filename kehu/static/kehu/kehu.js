@@ -117,5 +117,30 @@
         close: function () { this.open = false; },
       };
     });
+    /* The table's bulk bar: counts the ticked rows (their checkboxes belong to its form). */
+    Alpine.data("bulk", function () {
+      return {
+        action: "",
+        ticked: 0,
+        init: function () {
+          var self = this;
+          document.body.addEventListener("htmx:afterSwap", function () { self.count(); });
+        },
+        boxes: function () { return document.querySelectorAll("input.row-check[form=bulk-form]"); },
+        count: function () {
+          this.ticked = Array.prototype.filter.call(this.boxes(), function (b) { return b.checked; }).length;
+        },
+        toggleAll: function () {
+          var boxes = this.boxes();
+          var all = this.ticked < boxes.length;
+          Array.prototype.forEach.call(boxes, function (b) { b.checked = all; });
+          this.count();
+        },
+        get label() {
+          var el = this.$el;
+          return this.ticked ? this.ticked + " " + el.dataset.labelSome : el.dataset.labelNone;
+        },
+      };
+    });
   });
 })();

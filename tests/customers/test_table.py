@@ -1,0 +1,162 @@
+"""The customer table: every filter it offers, tags, bulk actions and the CSV export."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kehu.customers import services
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Customer
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager", roles=("customer_manager",))
+
+
+def _names(client, query):
+    response = client.get(f"/customers/?{query}")
+    assert response.status_code == 200
+    return {row.name for row in response.context["page"].items}
+
+
+def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, make_customer):
+    from kehu.accounts.models import Team
+
+    rep = make_user("rep1", roles=("sales_rep",))
+    team = Team.objects.create(name="华南组", leader=manager)
+    team.members.add(rep, manager)
+    now = timezone.now()
+    a = make_customer(
+        manager, name="甲公司", level="A", status="active", source="展会", purchase_intent="high"
+    )
+    b = make_customer(rep, name="乙公司", level="B", city="广州市", kind="individual")
+    c = make_customer(manager, name="丙公司", level="C")
+    Customer.objects.filter(pk=a.pk).update(
+        last_contact_at=now - dt.timedelta(days=40), next_follow_up_at=now - dt.timedelta(days=1)
+    )
+    Customer.objects.filter(pk=b.pk).update(
+        last_contact_at=now - dt.timedelta(days=2), next_follow_up_at=now + dt.timedelta(days=3)
+    )
+    Customer.objects.filter(pk=c.pk).update(orders_count=2)
+    services.set_tags(actor=manager, customer=a, names=["老客户", "华东"])
+    tag = a.tags.get(name="老客户")
+    client.force_login(manager)
+    cases = {
+        "q": ("q=甲公", {"甲公司"}),
+        "level": ("level=A&level=B", {"甲公司", "乙公司"}),
+        "status": ("status=active", {"甲公司"}),
+        "kind": ("kind=individual", {"乙公司"}),
+        "owner": (f"owner={rep.pk}", {"乙公司"}),
+        "team": (f"team={team.pk}", {"甲公司", "乙公司", "丙公司"}),
+        "tag": (f"tag={tag.pk}", {"甲公司"}),
+        "city": ("city=广州", {"乙公司"}),
+        "source": ("source=展会", {"甲公司"}),
+        "intent": ("intent=high", {"甲公司"}),
+        "stale": ("stale=30", {"甲公司", "丙公司"}),
+        "follow_up": ("follow_up=overdue", {"甲公司"}),
+        "has_orders": ("has_orders=true", {"丙公司"}),
+    }
+    assert set(cases) == set(CustomerFilter.base_filters), "a filter of the table is untested"
+    for name, (query, expected) in cases.items():
+        assert _names(client, query) == expected, name
+    assert _names(client, "follow_up=week") == {"乙公司"}
+    assert _names(client, "follow_up=none") == {"丙公司"}
+    assert _names(client, "has_orders=false") == {"甲公司", "乙公司"}
+
+
+def test_tags_are_created_as_typed_and_shown(client, user, make_customer):
+    customer = make_customer(user)
+    services.set_tags(
+        actor=user, customer=customer, names=services.clean_tag_names("展会，老客户、展会")
+    )
+    assert sorted(customer.tags.values_list("name", flat=True)) == ["展会", "老客户"]
+    client.force_login(user)
+    page = client.get("/customers/").content.decode()
+    assert "老客户" in page
+    with pytest.raises(services.ValidationError):
+        services.clean_tag_names("x" * 40)
+
+
+def test_bulk_actions_touch_only_what_the_user_may_change(
+    client, user, other_user, make_user, make_customer
+):
+    mine = [make_customer(user, name=f"我的客户{i}") for i in range(3)]
+    theirs = make_customer(other_user, name="别人的客户")
+    client.force_login(user)
+    ids = [c.pk for c in mine] + [theirs.pk]
+    response = client.post(
+        "/customers/bulk/", {"ids": ids, "action": "set_level", "value": "A"}, follow=True
+    )
+    assert response.status_code == 200
+    assert set(Customer.objects.filter(level="A").values_list("pk", flat=True)) == {
+        c.pk for c in mine
+    }
+    text = response.content.decode()
+    assert "1" in text  # the one out of reach is reported
+    client.post("/customers/bulk/", {"ids": ids, "action": "add_tag", "value": "重点"})
+    assert Customer.objects.filter(tags__name="重点").count() == 3
+    # a sales rep may not reassign customers
+    response = client.post(
+        "/customers/bulk/", {"ids": ids, "action": "assign_owner", "value": other_user.pk}
+    )
+    assert response.status_code == 403
+    assert Customer.objects.filter(owner=user).count() == 3
+    for c in mine:
+        c.refresh_from_db()
+        assert c.version == 3  # level, then tags: each change is versioned with history
+        assert c.history.count() == 3
+
+
+def test_a_manager_assigns_owners_in_bulk(client, manager, make_user, make_customer):
+    from kehu.accounts.models import Team
+
+    rep = make_user("rep2", roles=("sales_rep",))
+    Team.objects.create(name="组", leader=manager).members.add(rep, manager)
+    rows = [make_customer(manager, name=f"待分配{i}") for i in range(2)]
+    client.force_login(manager)
+    client.post(
+        "/customers/bulk/",
+        {"ids": [r.pk for r in rows], "action": "assign_owner", "value": rep.pk},
+    )
+    assert Customer.objects.filter(owner=rep).count() == 2
+
+
+def test_bulk_export_is_csv_for_excel_without_hidden_money_or_formulas(client, user, make_customer):
+    a = make_customer(user, name="=HYPERLINK(1)", credit_limit=5000)
+    b = make_customer(user, name="正常客户有限公司")
+    client.force_login(user)
+    response = client.post("/customers/bulk/", {"ids": [a.pk, b.pk], "action": "export"})
+    assert response.status_code == 403  # sales reps may not export
+    from kehu.accounts.models import Role
+
+    user.roles.add(Role.objects.get(code="customer_manager"))
+    from kehu.core.permissions import forget_rights
+
+    forget_rights(user)
+    response = client.post("/customers/bulk/", {"ids": [a.pk, b.pk], "action": "export"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    assert "'=HYPERLINK(1)" in text and "正常客户有限公司" in text
+    assert "5000" not in text  # credit limit is money
+
+
+def test_customer_list_query_count_is_constant_with_tags(client, user, make_customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    first = make_customer(user)
+    services.set_tags(actor=user, customer=first, names=["共同"])
+    client.get("/customers/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/customers/")
+    for i in range(15):
+        c = make_customer(user, name=f"批量客户{i}")
+        services.set_tags(actor=user, customer=c, names=[f"标签{i}", "共同"])
+    with CaptureQueriesContext(connection) as many:
+        client.get("/customers/")
+    assert len(many.captured_queries) == len(few.captured_queries)
