@@ -40,6 +40,8 @@ class Column:
     link: bool = False  # the cell links to the row's detail page
     order_by: str | None = None  # the field to sort on, when it differs from ``name``
     edit_url: str | None = None  # a URL name taking (pk, field): the cell can be edited in place
+    default: bool = True  # shown until the user chooses their columns
+    hideable: bool = True  # offered in the column chooser (False: always shown)
 
     @property
     def sort_key(self) -> str:
@@ -136,7 +138,8 @@ class ObjectListView(PermissionRequiredMixin, View):
             messages.warning(request, _("That page link has expired; showing the first page."))
             page = paginate_keyset(qs, ordering=self.sorting(qs.model), limit=self.page_size)
         hidden = hidden_fields(request.user, qs.model)
-        columns = self.visible_columns(qs.model, hidden)
+        allowed = self.visible_columns(qs.model, hidden)
+        columns = self.chosen_columns(request, allowed)
         editable_ids: set[Any] = set()
         if any(c.edit_url for c in columns) and page.items:
             from kehu.core import scoping
@@ -153,6 +156,8 @@ class ObjectListView(PermissionRequiredMixin, View):
         context = {
             "title": self.title,
             "columns": columns,
+            "column_choices": [c for c in allowed if c.hideable],
+            "shown_columns": {c.name for c in columns},
             "editable_ids": editable_ids,
             "table": table,
             "saved_views": [] if is_htmx(request) else list(saved_views_for(request.user, table)),
@@ -182,6 +187,21 @@ class ObjectListView(PermissionRequiredMixin, View):
             for c in self.columns
             if c.name not in hidden
         ]
+
+    def chosen_columns(self, request: HttpRequest, allowed: list[Column]) -> list[Column]:
+        """The columns the user chose (``cols`` in the address, so saved views keep them; else
+        their last choice for this table; else the defaults), in the table's order."""
+        key = f"kehu:cols:{request.path}"
+        requested = [c for c in request.GET.getlist("cols") if c]
+        if requested:
+            request.session[key] = requested
+        else:
+            requested = request.session.get(key) or []
+        known = {c.name for c in allowed if c.hideable}
+        chosen = set(requested) & known
+        if not chosen:
+            chosen = {c.name for c in allowed if c.hideable and c.default}
+        return [c for c in allowed if not c.hideable or c.name in chosen]
 
     @staticmethod
     def _query_without_paging(request: HttpRequest) -> str:

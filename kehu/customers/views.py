@@ -29,8 +29,10 @@ class CustomerListView(ObjectListView):
     filterset_class = CustomerFilter
     default_ordering = ["name"]
     columns = [
-        Column("select", "", sortable=False, template="customers/_cells.html#select"),
-        Column("name", _("Customer"), link=True),
+        Column(
+            "select", "", sortable=False, template="customers/_cells.html#select", hideable=False
+        ),
+        Column("name", _("Customer"), link=True, hideable=False),
         Column(
             "level", _("Level"), template="customers/_cells.html#level", edit_url="customers:cell"
         ),
@@ -42,12 +44,13 @@ class CustomerListView(ObjectListView):
         ),
         Column("tags", _("Tags"), sortable=False, template="customers/_cells.html#tags"),
         Column("city", _("City"), edit_url="customers:cell"),
-        Column("source", _("Source")),
+        Column("source", _("Source"), default=False),
         Column(
             "purchase_intent",
             _("Purchase intent"),
             template="customers/_cells.html#intent",
             edit_url="customers:cell",
+            default=False,
         ),
         Column(
             "owner",
@@ -59,8 +62,16 @@ class CustomerListView(ObjectListView):
         Column(
             "next_follow_up_at", _("Next follow-up"), template="customers/_cells.html#follow_up"
         ),
-        Column("orders_count", _("Orders")),
-        Column("purchase_total", _("Purchases"), template="customers/_cells.html#purchases"),
+        Column("industry", _("Industry"), default=False),
+        Column("orders_count", _("Orders"), default=False),
+        Column(
+            "purchase_total",
+            _("Purchases"),
+            template="customers/_cells.html#purchases",
+            default=False,
+        ),
+        Column("last_order_on", _("Last order"), default=False),
+        Column("created_at", _("Created"), template="customers/_cells.html#created", default=False),
     ]
 
     @staticmethod

@@ -160,3 +160,17 @@ def test_customer_list_query_count_is_constant_with_tags(client, user, make_cust
     with CaptureQueriesContext(connection) as many:
         client.get("/customers/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_column_chooser_shows_chosen_columns_and_remembers_them(client, user, make_customer):
+    make_customer(user, name="列选择客户", source="官网", industry="制造业")
+    client.force_login(user)
+    default = client.get("/customers/").content.decode()
+    assert "官网" not in default  # source is not a default column
+    chosen = client.get("/customers/?cols=source&cols=level").content.decode()
+    assert "官网" in chosen and "列选择客户" in chosen  # the name is always shown
+    assert 'data-edit="city"' not in chosen  # city was not chosen
+    remembered = client.get("/customers/").content.decode()
+    assert "官网" in remembered
+    # unknown or forbidden columns are ignored, never an error
+    assert client.get("/customers/?cols=credit_limit&cols=nonsense").status_code == 200
