@@ -124,10 +124,37 @@ class CustomerFilter(django_filters.FilterSet):
 class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
+    owner = django_filters.ModelMultipleChoiceFilter(
+        field_name="customer__owner", queryset=_active_users, label=_("Customer manager")
+    )
+    birthday = django_filters.ChoiceFilter(
+        method="birthday_in",
+        label=_("Birthday"),
+        choices=[("month", _("This month")), ("next_month", _("Next month"))],
+    )
+    reachable = django_filters.ChoiceFilter(
+        method="reachable_by",
+        label=_("Reachable by"),
+        choices=[("mobile", _("Mobile")), ("email", _("E-mail")), ("none", _("Nothing on file"))],
+    )
 
     class Meta:
         model = Contact
-        fields = ["q", "is_primary"]
+        fields = ["q", "is_primary", "owner", "birthday", "reachable"]
+
+    def birthday_in(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
+        today = timezone.localdate()
+        month = today.month if value == "month" else today.month % 12 + 1
+        return queryset.filter(birthday__month=month)
+
+    def reachable_by(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
+        if value == "mobile":
+            return queryset.exclude(mobile="")
+        if value == "email":
+            return queryset.exclude(email="")
+        if value == "none":
+            return queryset.filter(mobile="", mobile2="", phone="", email="")
+        return queryset
 
     def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
         from kehu.core import search
@@ -144,10 +171,23 @@ class InteractionFilter(django_filters.FilterSet):
         field_name="occurred_at", lookup_expr="date__lte", label=_("To")
     )
     mine = django_filters.BooleanFilter(method="by_me", label=_("Logged by me"))
+    user = django_filters.ModelMultipleChoiceFilter(queryset=_active_users, label=_("By"))
+    customer = django_filters.CharFilter(method="of_customer", label=_("Customer"))
 
     class Meta:
         model = Interaction
-        fields = ["kind", "date_from", "date_to", "mine"]
+        fields = ["kind", "date_from", "date_to", "mine", "user", "customer"]
+
+    def of_customer(self, queryset: QuerySet[Interaction], name: str, value: str) -> Any:
+        """Interactions with customers matching ``value`` as the customer search reads it."""
+        from kehu.core import search
+
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            customer__in=search.filter_queryset(Customer.objects.all(), value).values("pk")
+        )
 
     def by_me(self, queryset: QuerySet[Interaction], name: str, value: bool) -> Any:
         return queryset.filter(user=self.request.user) if value else queryset

@@ -74,8 +74,13 @@ class ContactForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
     title = forms.CharField(label=_("Job title"), max_length=64, required=False)
     mobile = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    mobile2 = forms.CharField(label=_("Second mobile"), max_length=32, required=False)
+    phone = forms.CharField(label=_("Landline"), max_length=32, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
+    birthday = forms.DateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ProductForm(FieldRulesFormMixin, forms.ModelForm):

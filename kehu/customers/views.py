@@ -259,7 +259,7 @@ class ContactListView(ObjectListView):
     filterset_class = ContactFilter
     default_ordering = ["name"]
     columns = [
-        Column("name", _("Name"), template="customers/_cells.html#contact_name"),
+        Column("name", _("Name"), template="customers/_cells.html#contact_name", hideable=False),
         Column(
             "customer",
             _("Customer"),
@@ -268,8 +268,10 @@ class ContactListView(ObjectListView):
         ),
         Column("title", _("Job title")),
         Column("mobile", _("Mobile"), template="customers/_cells.html#mobile"),
+        Column("phone", _("Landline"), default=False),
         Column("email", _("E-mail")),
         Column("wechat", _("WeChat ID")),
+        Column("birthday", _("Birthday"), default=False),
     ]
 
     @staticmethod

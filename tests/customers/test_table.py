@@ -174,3 +174,56 @@ def test_the_column_chooser_shows_chosen_columns_and_remembers_them(client, user
     assert "官网" in remembered
     # unknown or forbidden columns are ignored, never an error
     assert client.get("/customers/?cols=credit_limit&cols=nonsense").status_code == 200
+
+
+def test_contact_and_interaction_tables_filter(client, user, make_user, make_customer):
+    from kehu.customers.filters import ContactFilter, InteractionFilter
+
+    customer = make_customer(user, name="联系人表客户")
+    today = timezone.localdate()
+    services.add_contact(
+        actor=user,
+        customer=customer,
+        name="生日联系人",
+        mobile="13800138000",
+        birthday=today.replace(year=1990, day=1),
+    )
+    services.add_contact(actor=user, customer=customer, name="无方式联系人")
+    services.log_interaction(
+        actor=user,
+        customer=customer,
+        kind="visit",
+        occurred_at=timezone.now() - dt.timedelta(hours=2),
+        summary="上门拜访",
+    )
+    client.force_login(user)
+
+    def rows(url):
+        return {str(r) for r in client.get(url).context["page"].items}
+
+    contact_cases = {
+        "q": "q=生日",
+        "is_primary": "is_primary=false",
+        "owner": f"owner={user.pk}",
+        "birthday": "birthday=month",
+        "reachable": "reachable=none",
+    }
+    assert set(contact_cases) == set(ContactFilter.base_filters)
+    assert rows("/customers/contacts/?birthday=month") == {"生日联系人"}
+    assert rows("/customers/contacts/?reachable=none") == {"无方式联系人"}
+    assert rows("/customers/contacts/?reachable=mobile") == {"生日联系人"}
+    for query in contact_cases.values():
+        assert client.get(f"/customers/contacts/?{query}").status_code == 200
+    interaction_cases = {
+        "kind": "kind=visit",
+        "date_from": f"date_from={today - dt.timedelta(days=1)}",
+        "date_to": f"date_to={today}",
+        "mine": "mine=true",
+        "user": f"user={user.pk}",
+        "customer": "customer=联系人表",
+    }
+    assert set(interaction_cases) == set(InteractionFilter.base_filters)
+    for query in interaction_cases.values():
+        assert len(rows(f"/customers/interactions/?{query}")) == 1, query
+    assert rows("/customers/interactions/?kind=call") == set()
+    assert rows("/customers/interactions/?customer=不存在的客户") == set()
