@@ -139,6 +139,36 @@ class CustomersConfig(AppConfig):
             )
         )
 
+        def code_tokens(text: str) -> set[str]:
+            import re
+
+            lowered = (text or "").lower()
+            return set(re.findall(r"[a-z0-9]+", lowered)) | set(re.findall(r"\d+", lowered))
+
+        search.register(
+            search.Searchable(
+                "order",
+                _("Orders"),
+                Order,
+                tokens=lambda o: code_tokens(o.number),
+                title=lambda o: o.number,
+                url=lambda o: o.get_absolute_url(),
+                subtitle=lambda o: f"{o.customer} · {o.ordered_on:%Y-%m-%d}",
+                select_related=("customer",),
+            )
+        )
+        search.register(
+            search.Searchable(
+                "product",
+                _("Products"),
+                Product,
+                tokens=lambda p: search.combine(code_tokens(p.code), search.text_tokens(p.name)),
+                title=lambda p: p.name,
+                url=lambda p: p.get_absolute_url(),
+                subtitle=lambda p: " · ".join(x for x in (p.code, p.category) if x),
+            )
+        )
+
         from kehu.core.navigation import NavItem, register
 
         register(NavItem("customers", _("Customers"), "customers:list", "contact", order=20))

@@ -222,3 +222,20 @@ def test_timeline_merges_interactions_orders_returns_and_changes(user, make_cust
     # a rep cannot see money: the order line of the timeline carries no amount
     order_entry = next(e for e in customer_timeline(user, customer) if e.kind == "order")
     assert "¥" not in order_entry.title
+
+
+def test_orders_and_products_are_found_by_the_global_search(
+    client, user, other_user, make_customer, catalogue
+):
+    from kehu.core import search
+
+    mine = _order(user, make_customer(user), catalogue, number="HT-2026-0815")
+    theirs = _order(other_user, make_customer(other_user), catalogue, number="HT-2026-0816")
+    groups = {s.key: hits for s, hits in search.search(user, "0815")}
+    assert groups["order"] == [mine]
+    assert theirs not in groups.get("order", [])
+    assert not search.search(user, "0816")  # someone else's order stays invisible
+    keyboards = {s.key: hits for s, hits in search.search(user, "jianpan")}
+    assert catalogue[0] in keyboards["product"]
+    services.delete_order(actor=user, order=mine)
+    assert not search.search(user, "0815")
