@@ -87,6 +87,7 @@ class ObjectListView(PermissionRequiredMixin, View):
     default_ordering: list[str] = ["-pk"]
     page_size = 50
     max_page_size = 200
+    count_cap = 10_000  # counting stops here: "10,000+" stays fast on a million rows
     template_name = "core/object_list.html"
     results_template = "core/object_list.html#results"  # what an HTMX request gets
     title: str | Promise = ""
@@ -137,6 +138,7 @@ class ObjectListView(PermissionRequiredMixin, View):
         except InvalidCursor:
             messages.warning(request, _("That page link has expired; showing the first page."))
             page = paginate_keyset(qs, ordering=self.sorting(qs.model), limit=self.page_size)
+        matching = self.count(qs)
         hidden = hidden_fields(request.user, qs.model)
         allowed = self.visible_columns(qs.model, hidden)
         columns = self.chosen_columns(request, allowed)
@@ -163,6 +165,8 @@ class ObjectListView(PermissionRequiredMixin, View):
             "saved_views": [] if is_htmx(request) else list(saved_views_for(request.user, table)),
             "my_teams": [] if is_htmx(request) else list(request.user.teams.all()),
             "page": page,
+            "matching": matching,
+            "count_cap": self.count_cap,
             "filterset": filterset,
             "sort": request.GET.get("sort", ""),
             "query": self._query_without_paging(request),
@@ -187,6 +191,10 @@ class ObjectListView(PermissionRequiredMixin, View):
             for c in self.columns
             if c.name not in hidden
         ]
+
+    def count(self, qs: QuerySet[Any]) -> int:
+        """How many rows match, counted up to ``count_cap`` + 1 (more reads as "cap+")."""
+        return qs.order_by().values("pk")[: self.count_cap + 1].count()
 
     def chosen_columns(self, request: HttpRequest, allowed: list[Column]) -> list[Column]:
         """The columns the user chose (``cols`` in the address, so saved views keep them; else

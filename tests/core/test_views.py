@@ -130,3 +130,16 @@ def test_htmx_requests_get_only_the_results_partial(logged_in, user):
     partial = logged_in.get("/notifications/", headers={"HX-Request": "true"}).content.decode()
     assert "<html" in full and "<html" not in partial
     assert "partial" in partial and 'data-testid="object-table"' in partial
+
+
+def test_list_pages_say_how_many_rows_match_up_to_a_cap(client, user, make_customer, monkeypatch):
+    from kehu.customers.views import CustomerListView
+
+    for i in range(4):
+        make_customer(user, name=f"计数客户{i}", level="A" if i < 3 else "B")
+    client.force_login(user)
+    assert client.get("/customers/?level=A").context["matching"] == 3
+    monkeypatch.setattr(CustomerListView, "count_cap", 2)
+    response = client.get("/customers/")
+    assert response.context["matching"] == 3  # counted only to the cap + 1
+    assert "2" in response.content.decode().split('data-testid="row-count"')[1][:80]
