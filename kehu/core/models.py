@@ -143,6 +143,7 @@ class AuditEvent(models.Model):
         TOKEN_CREATED = "token_created", _("API token created")
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
         TOKEN_USED = "token_used", _("API token used")
+        MERGE = "merge", _("Records merged")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -267,3 +267,50 @@ def delete_customer(request: HttpRequest, customer_id: int) -> Any:
     customer = scoping.get_visible_or_404(Customer.objects.all(), user, "delete", pk=customer_id)
     services.delete_customer(actor=user, customer=customer)
     return Status(204, None)
+
+
+class MergeIn(Schema):
+    merged_id: int
+    choices: dict[str, str] = {}  # field -> "survivor" | "merged"; unnamed fields keep defaults
+    survivor_version: int | None = None
+    merged_version: int | None = None
+
+
+class MergeOut(Schema):
+    customer: CustomerOut
+    merged_id: int
+    moved: dict[str, int]
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response=MergeOut,
+    summary="Merge another customer into this one",
+    description="Every contact, interaction, order and other linked record of `merged_id` moves "
+    "here; `choices` pick, per field, whose value stays. Send both versions you read; a stale "
+    "one answers 409.",
+)
+def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> Any:
+    from kehu.customers import merging
+
+    user = request.auth  # type: ignore[attr-defined]
+    _require(request, "customer.delete")
+    survivor = scoping.get_visible_or_404(Customer.objects.all(), user, "change", pk=customer_id)
+    merged = scoping.get_visible_or_404(
+        Customer.objects.all(), user, "delete", pk=payload.merged_id
+    )
+    record = merging.merge_customers(
+        actor=user,
+        survivor=survivor,
+        merged=merged,
+        choices=payload.choices,
+        survivor_version=payload.survivor_version,
+        merged_version=payload.merged_version,
+    )
+    survivor = selectors.get_customer_for(user, survivor.pk)
+    moved = {k: v for k, v in record.moved.items() if isinstance(v, int)}
+    return {
+        "customer": serialize(user, survivor),
+        "merged_id": record.merged_customer_id,
+        "moved": moved,
+    }

@@ -41,7 +41,18 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
         model = Customer
         # What a new customer needs; the owner is whoever creates it.
         fields = [f for f in EDITABLE_FIELDS if f not in {"owner", "preferences", "notes"}]
-        widgets = {"need_description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "need_description": forms.Textarea(attrs={"rows": 3}),
+            # Customers with similar names appear below the form as the name is typed.
+            "name": forms.TextInput(
+                attrs={
+                    "hx-get": "/customers/similar/",
+                    "hx-trigger": "keyup changed delay:500ms, change",
+                    "hx-target": "#similar-names",
+                    "autocomplete": "off",
+                }
+            ),
+        }
 
     def clean_contact_mobile(self) -> str:
         from kehu.customers.validators import normalize_phone

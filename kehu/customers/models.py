@@ -55,6 +55,9 @@ class Customer(TrackedModel):
     name = models.CharField(_("name"), max_length=200)
     # The name as compared for duplicates: width-folded, lower-case, without spaces/punctuation.
     name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    # The name without place prefixes and legal suffixes (杭州云帆科技有限公司 → 云帆科技):
+    # customers sharing it are probable duplicates; similar ones are compared with rapidfuzz.
+    core_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.COMPANY)
     level = models.CharField(_("level"), max_length=1, choices=Level, default=Level.C)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -265,3 +266,86 @@ def returns_visible_to(user: Any) -> QuerySet[Return]:
     return scoping.restrict(
         Return.objects.select_related("customer", "line__product", "line__order"), user
     )
+
+
+@dataclass
+class DuplicateGroup:
+    """Customers that are probably one and the same, and why."""
+
+    reason: str
+    key: str
+    customers: list[Customer]
+
+
+def duplicate_groups(user: Any, *, limit: int = 50, per_group: int = 8) -> list[DuplicateGroup]:
+    """Groups of probable duplicates among the customers ``user`` may see: the same Unified
+    Social Credit Code, name, distinctive name, contact mobile or e-mail. Each check is one
+    GROUP BY over an indexed column, so the report stays usable on large tables."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+    from django.utils.translation import gettext as _
+
+    visible = customers_visible_to(user)
+    found: list[tuple[str, str, list[int]]] = []
+    seen: set[frozenset[int]] = set()
+
+    def add(reason: str, key: str, ids: list[int]) -> None:
+        group = frozenset(ids)
+        if len(group) > 1 and group not in seen:
+            seen.add(group)
+            found.append((reason, key, sorted(group)))
+
+    for field, reason in (
+        ("uscc", _("Same Unified Social Credit Code")),
+        ("name_key", _("Same name")),
+        ("core_key", _("Similar name")),
+    ):
+        keys = (
+            visible.exclude(**{field: ""})
+            .values(field)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by("-n", field)
+            .values_list(field, flat=True)[:limit]
+        )
+        for key in keys:
+            ids = list(visible.filter(**{field: key}).values_list("pk", flat=True)[:per_group])
+            add(reason, key, ids)
+    contacts = Contact.objects.filter(customer__in=visible.values("pk"))
+    for field, expr, reason in (
+        ("mobile", models.F("mobile"), _("Same contact mobile")),
+        ("email", Lower("email"), _("Same contact e-mail")),
+    ):
+        rows = contacts.exclude(**{field: ""}).annotate(k=expr)
+        keys = (
+            rows.values("k")
+            .annotate(n=Count("customer", distinct=True))
+            .filter(n__gt=1)
+            .order_by("-n", "k")
+            .values_list("k", flat=True)[:limit]
+        )
+        for key in keys:
+            ids = list(
+                rows.filter(k=key).values_list("customer_id", flat=True).distinct()[:per_group]
+            )
+            add(reason, key, ids)
+    customers = visible.in_bulk([pk for _r, _k, ids in found for pk in ids])
+    return [
+        DuplicateGroup(reason, key, [customers[pk] for pk in ids if pk in customers])
+        for reason, key, ids in found[:limit]
+    ]
+
+
+def possible_duplicates(user: Any, customer: Customer, *, limit: int = 5) -> list[Customer]:
+    """Customers the user may see that look like this one (name, or a shared mobile/e-mail)."""
+    from kehu.customers.services import similar_customers
+
+    ids = [c.pk for c in similar_customers(customer.name, exclude=customer.pk, limit=limit)]
+    phones = [m for m in customer.contacts.values_list("mobile", flat=True) if m]
+    emails = [e.lower() for e in customer.contacts.values_list("email", flat=True) if e]
+    if phones or emails:
+        shared = Contact.objects.exclude(customer=customer).filter(
+            models.Q(mobile__in=phones) | models.Q(email__in=emails)
+        )
+        ids += list(shared.values_list("customer_id", flat=True)[:limit])
+    return list(customers_visible_to(user).filter(pk__in=ids)[:limit])

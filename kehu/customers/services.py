@@ -96,6 +96,43 @@ def find_existing(
     return None, ""
 
 
+def similar_customers(name: str, *, exclude: int | None = None, limit: int = 5) -> list[Customer]:
+    """Customers whose names look like ``name`` (same distinctive part, or close to it by
+    rapidfuzz), best first. Candidates come from indexed lookups, never a scan of all names."""
+    from rapidfuzz import fuzz
+
+    key = validators.core_key(name)
+    if len(key) < 2:
+        return []
+    candidates = list(
+        Customer.objects.select_related("owner")
+        .filter(core_key=key)
+        .exclude(pk=exclude or 0)[:limit]
+    )
+    if len(candidates) < limit:
+        # Names sharing the first two characters of the distinctive part, scored by similarity.
+        # (a range instead of LIKE: the plain index serves it on SQLite and PostgreSQL alike)
+        prefix = Customer.objects.select_related("owner").filter(
+            core_key__gte=key[:2], core_key__lt=key[:2] + "\uffff"
+        )
+        seen = {c.pk for c in candidates} | ({exclude} if exclude else set())
+        scored = [
+            (fuzz.ratio(key, c.core_key), c)
+            for c in prefix.exclude(pk__in=seen).order_by("core_key")[:200]
+        ]
+        candidates += [c for score, c in sorted(scored, key=lambda x: -x[0]) if score >= 80]
+    return candidates[:limit]
+
+
+def similar_name_warnings(actor: Any, name: str, *, exclude: int | None = None) -> list[str]:
+    """Non-blocking warnings about customers with similar names (who owns each, not more)."""
+    return [
+        _("A customer with a similar name exists: %(name)s (customer manager: %(owner)s).")
+        % {"name": c.name, "owner": c.owner.name if c.owner else _("nobody")}
+        for c in similar_customers(name, exclude=exclude)
+    ]
+
+
 def _check_customer_fields(customer: Customer) -> list[str]:
     """Normalise and validate typed values; returns warnings that must not block saving."""
     warnings: list[str] = []
@@ -120,9 +157,11 @@ def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) 
         setattr(customer, key, value)
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
     customer.name_key = validators.name_key(customer.name)
+    customer.core_key = validators.core_key(customer.name)
     existing, reason = find_existing(name=customer.name, uscc=customer.uscc)
     if existing is not None:
         raise DuplicateCustomer(existing, reason)
+    customer.warnings += similar_name_warnings(actor, customer.name)  # type: ignore[attr-defined]
     customer.full_clean()
     customer.save()
     _emit("customer.created", actor, "customer", customer.pk)
@@ -249,7 +288,8 @@ def update_customer(
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
     if "name" in changed:
         customer.name_key = validators.name_key(customer.name)
-        changed.append("name_key")
+        customer.core_key = validators.core_key(customer.name)
+        changed += ["name_key", "core_key"]
     customer.full_clean()
     save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
     _emit("customer.updated", actor, "customer", customer.pk, data={"fields": changed})

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from kehu.customers import order_views, views
+from kehu.customers import merge_views, order_views, views
 
 app_name = "customers"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("contacts/", views.ContactListView.as_view(), name="contacts"),
     path("interactions/", views.InteractionListView.as_view(), name="interactions"),
     path("bulk/", login_required(views.bulk_change), name="bulk"),
+    path("duplicates/", login_required(merge_views.duplicates), name="duplicates"),
+    path("merge/", login_required(merge_views.merge), name="merge"),
+    path("similar/", login_required(merge_views.similar), name="similar"),
     path("products/", order_views.ProductListView.as_view(), name="products"),
     path("products/new/", order_views.ProductCreateView.as_view(), name="product_create"),
     path("products/<int:pk>/", order_views.ProductEditView.as_view(), name="product_edit"),

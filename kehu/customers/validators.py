@@ -93,3 +93,60 @@ def name_key(name: str) -> str:
 
     folded = unicodedata.normalize("NFKC", name or "").lower()
     return "".join(ch for ch in folded if ch.isalnum())
+
+
+PLACES = (  # noqa: SIM905 - a readable list of place names
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 "
+    "江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 "
+    "台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 石家庄 唐山 保定 太原 "
+    "大同 沈阳 大连 长春 哈尔滨 南京 苏州 无锡 常州 南通 徐州 扬州 镇江 "
+    "杭州 宁波 温州 嘉兴 湖州 绍兴 金华 台州 丽水 衢州 舟山 义乌 合肥 "
+    "芜湖 福州 厦门 泉州 漳州 南昌 赣州 济南 青岛 烟台 潍坊 临沂 淄博 "
+    "郑州 洛阳 武汉 宜昌 襄阳 长沙 株洲 岳阳 广州 深圳 珠海 佛山 东莞 "
+    "中山 惠州 汕头 江门 湛江 海口 三亚 成都 绵阳 贵阳 昆明 西安 兰州 "
+    "西宁 银川 乌鲁木齐 南宁 桂林 柳州 呼和浩特 包头 拉萨 昆山 常熟 "
+    "张家港 慈溪 余姚 "
+).split()
+PLACE_SUFFIXES = ("特别行政区", "自治区", "省", "市", "区", "县")
+LEGAL_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "集团",
+    "公司",
+    "商行",
+    "工作室",
+    "co.,ltd",
+    "co.ltd",
+    "coltd",
+    "ltd",
+    "inc",
+)
+
+
+def core_key(name: str) -> str:
+    """The distinctive part of a customer's name, for spotting duplicates: ``杭州云帆科技有限公司``,
+    ``云帆科技（杭州）有限公司`` and ``云帆科技`` all give ``云帆科技``."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    text = re.sub(r"\(.*?\)", "", text)  # （北京） and (中国) are places, not names
+    text = "".join(ch for ch in text if ch.isalnum() or ch in ".,")
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LEGAL_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)]
+                changed = True
+        for place in PLACES:
+            if text.startswith(place) and len(text) > len(place) + 1:
+                text = text[len(place) :]
+                for mark in PLACE_SUFFIXES:
+                    if text.startswith(mark) and len(text) > len(mark) + 1:
+                        text = text[len(mark) :]
+                changed = True
+                break
+    return "".join(ch for ch in text if ch.isalnum())

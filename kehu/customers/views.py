@@ -114,6 +114,8 @@ class CustomerDetailView(ObjectDetailView):
             "timeline": selectors.customer_timeline(user, obj),
             "purchase_lines": selectors.purchase_lines(user, obj),
             "may_order": has_perm(user, "order.create") and scoping.can(user, "view", obj),
+            "duplicates": selectors.possible_duplicates(user, obj),
+            "may_merge": has_perm(user, "customer.delete"),
             "interaction_form": InteractionForm(
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")}
             ),
@@ -167,6 +169,7 @@ class CustomerCreateView(ObjectCreateView):
     form_class = CustomerCreateForm
     title = _("New customer")
     required_perm = "customer.create"
+    template_name = "customers/customer_create.html"
 
     def create(self, form: forms.Form) -> Model:
         from django.contrib import messages
