@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -36,10 +37,11 @@ class Column:
     name: str
     label: str | Promise
     sortable: bool = True
-    template: str | None = None  # a partial to render the cell, e.g. "customers/_cells.html#owner"
+    template: str | None = None  # a partial to render the cell, e.g. "customers/_cells.html#kind"
     link: bool = False  # the cell links to the row's detail page
     order_by: str | None = None  # the field to sort on, when it differs from ``name``
     edit_url: str | None = None  # a URL name taking (pk, field): the cell can be edited in place
+    render: Callable[[Any], str] | None = None  # row -> safe HTML; fastest way to draw a cell
     default: bool = True  # shown until the user chooses their columns
     hideable: bool = True  # offered in the column chooser (False: always shown)
 
@@ -158,6 +160,7 @@ class ObjectListView(PermissionRequiredMixin, View):
         context = {
             "title": self.title,
             "columns": columns,
+            "rows": self.render_rows(columns, page.items, editable_ids),
             "column_choices": [c for c in allowed if c.hideable],
             "shown_columns": {c.name for c in columns},
             "editable_ids": editable_ids,
@@ -191,6 +194,61 @@ class ObjectListView(PermissionRequiredMixin, View):
             for c in self.columns
             if c.name not in hidden
         ]
+
+    def render_rows(
+        self, columns: list[Column], items: list[Any], editable_ids: set[Any]
+    ) -> list[tuple[Any, list[str]]]:
+        """Each row with its cells drawn in Python: a column's ``render`` function, else its
+        partial template (compiled once per page), else the plain value; in-place editing
+        buttons where the user may change the row. Thousands of cells per page stay cheap."""
+        from django.template.loader import get_template
+        from django.urls import reverse
+        from django.utils.html import conditional_escape, format_html
+
+        from kehu.core.templatetags.kehu import icon
+
+        pencil = icon("pencil", "icon-sm")
+        edit_label = _("Edit")
+        sentinel = "2147480001"
+        drawers = []
+        for col in columns:
+            template = get_template(col.template) if col.template and not col.render else None
+            edit = None
+            if col.edit_url:
+                pattern = reverse(col.edit_url, args=[int(sentinel), col.name])
+                edit = (
+                    pattern,
+                    format_html(
+                        ' <button type="button" class="cell-edit" hx-get="{{}}" '
+                        'hx-target="closest td" aria-label="{} {}" data-edit="{}">{}</button>',
+                        edit_label,
+                        col.label,
+                        col.name,
+                        pencil,
+                    ),
+                )
+            drawers.append((col, template, edit))
+        rows = []
+        for row in items:
+            cells = []
+            for col, template, edit in drawers:
+                if col.render is not None:
+                    html = col.render(row)
+                elif template is not None:
+                    html = template.render({"row": row})
+                elif col.link:
+                    html = format_html(
+                        '<a href="{}">{}</a>', row.get_absolute_url(), getattr(row, col.name)
+                    )
+                else:
+                    value = getattr(row, col.name, "")
+                    html = conditional_escape(value) if value not in (None, "") else "—"
+                if edit is not None and row.pk in editable_ids:
+                    url = edit[0].replace(sentinel, str(row.pk))
+                    html = format_html("{}{}", html, SafeString(edit[1].replace("{}", url, 1)))
+                cells.append(html)
+            rows.append((row, cells))
+        return rows
 
     def count(self, qs: QuerySet[Any]) -> int:
         """How many rows match, counted up to ``count_cap`` + 1 (more reads as "cap+")."""

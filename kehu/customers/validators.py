@@ -7,6 +7,8 @@ not match, which some early codes fail) is a *warning* returned to the caller, n
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -125,28 +127,26 @@ LEGAL_SUFFIXES = (
 )
 
 
+_PLACE = re.compile(
+    "^(?:" + "|".join(sorted(PLACES, key=len, reverse=True)) + ")"
+    "(?:" + "|".join(PLACE_SUFFIXES) + ")?"
+)
+_LEGAL = re.compile("(?:" + "|".join(re.escape(s) for s in LEGAL_SUFFIXES) + ")$")
+_BRACKETS = re.compile(r"\(.*?\)")
+
+
 def core_key(name: str) -> str:
     """The distinctive part of a customer's name, for spotting duplicates: ``杭州云帆科技有限公司``,
     ``云帆科技（杭州）有限公司`` and ``云帆科技`` all give ``云帆科技``."""
-    import re
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", name or "").lower()
-    text = re.sub(r"\(.*?\)", "", text)  # （北京） and (中国) are places, not names
+    text = _BRACKETS.sub("", text)  # （北京） and (中国) are places, not names
     text = "".join(ch for ch in text if ch.isalnum() or ch in ".,")
-    changed = True
-    while changed:
-        changed = False
-        for suffix in LEGAL_SUFFIXES:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text = text[: -len(suffix)]
-                changed = True
-        for place in PLACES:
-            if text.startswith(place) and len(text) > len(place) + 1:
-                text = text[len(place) :]
-                for mark in PLACE_SUFFIXES:
-                    if text.startswith(mark) and len(text) > len(mark) + 1:
-                        text = text[len(mark) :]
-                changed = True
-                break
+    while True:
+        stripped = _LEGAL.sub("", text) if len(text) > 4 else text
+        place = _PLACE.match(stripped)
+        if place and len(stripped) - place.end() >= 2:
+            stripped = stripped[place.end() :]
+        if stripped == text or len(stripped) < 2:
+            break
+        text = stripped
     return "".join(ch for ch in text if ch.isalnum())

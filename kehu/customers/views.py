@@ -16,7 +16,7 @@ from kehu.core.generic import (
     ObjectHistoryView,
     ObjectListView,
 )
-from kehu.customers import selectors, services
+from kehu.customers import cells, selectors, services
 from kehu.customers.filters import ContactFilter, CustomerFilter, InteractionFilter
 from kehu.customers.forms import CustomerCreateForm, CustomerForm
 from kehu.customers.models import Customer
@@ -29,26 +29,22 @@ class CustomerListView(ObjectListView):
     filterset_class = CustomerFilter
     default_ordering = ["name"]
     columns = [
-        Column(
-            "select", "", sortable=False, template="customers/_cells.html#select", hideable=False
-        ),
+        Column("select", "", sortable=False, render=cells.select, hideable=False),
         Column("name", _("Customer"), link=True, hideable=False),
-        Column(
-            "level", _("Level"), template="customers/_cells.html#level", edit_url="customers:cell"
-        ),
+        Column("level", _("Level"), render=cells.level, edit_url="customers:cell"),
         Column(
             "status",
             _("Status"),
-            template="customers/_cells.html#status",
+            render=cells.status,
             edit_url="customers:cell",
         ),
-        Column("tags", _("Tags"), sortable=False, template="customers/_cells.html#tags"),
+        Column("tags", _("Tags"), sortable=False, render=cells.tags),
         Column("city", _("City"), edit_url="customers:cell"),
         Column("source", _("Source"), default=False),
         Column(
             "purchase_intent",
             _("Purchase intent"),
-            template="customers/_cells.html#intent",
+            render=cells.intent,
             edit_url="customers:cell",
             default=False,
         ),
@@ -56,22 +52,20 @@ class CustomerListView(ObjectListView):
             "owner",
             _("Customer manager"),
             order_by="owner__username",
-            template="customers/_cells.html#owner",
+            render=cells.owner,
         ),
-        Column("last_contact_at", _("Last contact"), template="customers/_cells.html#last_contact"),
-        Column(
-            "next_follow_up_at", _("Next follow-up"), template="customers/_cells.html#follow_up"
-        ),
+        Column("last_contact_at", _("Last contact"), render=cells.last_contact),
+        Column("next_follow_up_at", _("Next follow-up"), render=cells.follow_up),
         Column("industry", _("Industry"), default=False),
         Column("orders_count", _("Orders"), default=False),
         Column(
             "purchase_total",
             _("Purchases"),
-            template="customers/_cells.html#purchases",
+            render=cells.purchases,
             default=False,
         ),
         Column("last_order_on", _("Last order"), default=False),
-        Column("created_at", _("Created"), template="customers/_cells.html#created", default=False),
+        Column("created_at", _("Created"), render=cells.created, default=False),
     ]
 
     @staticmethod
@@ -262,15 +256,15 @@ class ContactListView(ObjectListView):
     filterset_class = ContactFilter
     default_ordering = ["name"]
     columns = [
-        Column("name", _("Name"), template="customers/_cells.html#contact_name", hideable=False),
+        Column("name", _("Name"), render=cells.contact_name, hideable=False),
         Column(
             "customer",
             _("Customer"),
             order_by="customer__name",
-            template="customers/_cells.html#customer",
+            render=cells.customer,
         ),
         Column("title", _("Job title")),
-        Column("mobile", _("Mobile"), template="customers/_cells.html#mobile"),
+        Column("mobile", _("Mobile"), render=cells.mobile),
         Column("phone", _("Landline"), default=False),
         Column("email", _("E-mail")),
         Column("wechat", _("WeChat ID")),
@@ -294,7 +288,7 @@ class InteractionListView(ObjectListView):
             "customer",
             _("Customer"),
             order_by="customer__name",
-            template="customers/_cells.html#customer",
+            render=cells.customer,
         ),
         Column(
             "summary", _("What was said"), sortable=False, template="customers/_cells.html#summary"

@@ -1,0 +1,114 @@
+"""How the customer tables draw their cells: small functions returning safe HTML, which is many
+times faster than a template include per cell on a page of fifty rows and a dozen columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from kehu.core.templatetags.kehu import due_class, phone, relative_day
+
+FAINT = SafeString('<span class="faint">—</span>')
+
+
+def select(row: Any) -> str:
+    return format_html(
+        '<input type="checkbox" name="ids" value="{}" form="bulk-form" class="row-check" '
+        'aria-label="{} {}">',
+        row.pk,
+        _("Select"),
+        row,
+    )
+
+
+def level(row: Any) -> str:
+    return format_html('<span class="tag tag-{}">{}</span>', row.level, row.level)
+
+
+def status(row: Any) -> str:
+    return format_html('<span class="tag tag-{}">{}</span>', row.status, row.get_status_display())
+
+
+def owner(row: Any) -> str:
+    return format_html("{}", row.owner) if row.owner_id else FAINT
+
+
+def tags(row: Any) -> str:
+    names = [t.name for t in row.tags.all()]
+    if not names:
+        return FAINT
+    return SafeString(
+        " ".join(format_html('<span class="tag tag-soft">{}</span>', n) for n in names)
+    )
+
+
+def intent(row: Any) -> str:
+    if row.purchase_intent == "none":
+        return FAINT
+    return format_html(
+        '<span class="tag intent-{}">{}</span>',
+        row.purchase_intent,
+        row.get_purchase_intent_display(),
+    )
+
+
+def _local(value: Any, fmt: str) -> str:
+    return timezone.localtime(value).strftime(fmt)
+
+
+def last_contact(row: Any) -> str:
+    if not row.last_contact_at:
+        return FAINT
+    return format_html(
+        '<span title="{}">{}</span>',
+        _local(row.last_contact_at, "%Y-%m-%d %H:%M"),
+        relative_day(row.last_contact_at),
+    )
+
+
+def follow_up(row: Any) -> str:
+    when = row.next_follow_up_at
+    if not when:
+        return FAINT
+    return format_html(
+        '<span class="{}" title="{}">{} · {}</span>',
+        due_class(when),
+        _local(when, "%Y-%m-%d %H:%M"),
+        _local(when, "%m-%d"),
+        relative_day(when),
+    )
+
+
+def money(value: Any) -> str:
+    if not value:
+        return FAINT
+    return format_html("¥{}", number_format(value, 2, force_grouping=True))
+
+
+def purchases(row: Any) -> str:
+    return money(row.purchase_total)
+
+
+def created(row: Any) -> str:
+    return format_html('<span class="nowrap">{}</span>', _local(row.created_at, "%Y-%m-%d"))
+
+
+def mobile(row: Any) -> str:
+    if not row.mobile:
+        return FAINT
+    return format_html('<a href="tel:{}">{}</a>', row.mobile, phone(row.mobile))
+
+
+def contact_name(row: Any) -> str:
+    if row.is_primary:
+        return format_html('{} <span class="tag">{}</span>', row.name, _("Primary"))
+    return format_html("{}", row.name)
+
+
+def customer(row: Any) -> str:
+    return format_html('<a href="{}">{}</a>', row.customer.get_absolute_url(), row.customer)
