@@ -130,6 +130,7 @@ class Customer(TrackedModel):
             models.Index(fields=["source"], name="cust_source"),
             models.Index(fields=["purchase_intent"], name="cust_intent"),
             models.Index(fields=["next_follow_up_at"], name="cust_next_follow_up"),
+            models.Index(fields=["name", "id"], name="cust_name_id"),
         ]
 
     def __str__(self) -> str:
@@ -156,7 +157,7 @@ class Contact(TrackedModel):
     mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
     mobile2 = models.CharField(_("second mobile"), max_length=32, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
@@ -166,6 +167,7 @@ class Contact(TrackedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
+        indexes = [models.Index(fields=["name", "id"], name="contact_name_id")]
 
     def __str__(self) -> str:
         return self.name
@@ -209,6 +211,7 @@ class Interaction(TrackedModel):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="inter_customer_time"),
+            models.Index(fields=["occurred_at", "id"], name="inter_time_id"),
         ]
 
     def __str__(self) -> str:
