@@ -198,57 +198,7 @@ class ObjectListView(PermissionRequiredMixin, View):
     def render_rows(
         self, columns: list[Column], items: list[Any], editable_ids: set[Any]
     ) -> list[tuple[Any, list[str]]]:
-        """Each row with its cells drawn in Python: a column's ``render`` function, else its
-        partial template (compiled once per page), else the plain value; in-place editing
-        buttons where the user may change the row. Thousands of cells per page stay cheap."""
-        from django.template.loader import get_template
-        from django.urls import reverse
-        from django.utils.html import conditional_escape, format_html
-
-        from kehu.core.templatetags.kehu import icon
-
-        pencil = icon("pencil", "icon-sm")
-        edit_label = _("Edit")
-        sentinel = "2147480001"
-        drawers = []
-        for col in columns:
-            template = get_template(col.template) if col.template and not col.render else None
-            edit = None
-            if col.edit_url:
-                pattern = reverse(col.edit_url, args=[int(sentinel), col.name])
-                edit = (
-                    pattern,
-                    format_html(
-                        ' <button type="button" class="cell-edit" hx-get="{{}}" '
-                        'hx-target="closest td" aria-label="{} {}" data-edit="{}">{}</button>',
-                        edit_label,
-                        col.label,
-                        col.name,
-                        pencil,
-                    ),
-                )
-            drawers.append((col, template, edit))
-        rows = []
-        for row in items:
-            cells = []
-            for col, template, edit in drawers:
-                if col.render is not None:
-                    html = col.render(row)
-                elif template is not None:
-                    html = template.render({"row": row})
-                elif col.link:
-                    html = format_html(
-                        '<a href="{}">{}</a>', row.get_absolute_url(), getattr(row, col.name)
-                    )
-                else:
-                    value = getattr(row, col.name, "")
-                    html = conditional_escape(value) if value not in (None, "") else "—"
-                if edit is not None and row.pk in editable_ids:
-                    url = edit[0].replace(sentinel, str(row.pk))
-                    html = format_html("{}{}", html, SafeString(edit[1].replace("{}", url, 1)))
-                cells.append(html)
-            rows.append((row, cells))
-        return rows
+        return draw_rows(columns, items, editable_ids)
 
     def count(self, qs: QuerySet[Any]) -> int:
         """How many rows match, counted up to ``count_cap`` + 1 (more reads as "cap+")."""
@@ -275,6 +225,59 @@ class ObjectListView(PermissionRequiredMixin, View):
         for key in ("after", "before"):
             params.pop(key, None)
         return params.urlencode()
+
+
+def draw_rows(
+    columns: list[Column], items: list[Any], editable_ids: set[Any]
+) -> list[tuple[Any, list[str]]]:
+    """Each row with its cells drawn in Python: a column's ``render`` function, else its
+    partial template (compiled once per call), else the plain value; in-place editing buttons
+    where the user may change the row. Thousands of cells per page stay cheap."""
+    from django.template.loader import get_template
+    from django.urls import reverse
+    from django.utils.html import conditional_escape, format_html
+
+    from kehu.core.templatetags.kehu import icon
+
+    pencil = icon("pencil", "icon-sm")
+    sentinel = "2147480001"
+    drawers = []
+    for col in columns:
+        template = get_template(col.template) if col.template and not col.render else None
+        edit = None
+        if col.edit_url:
+            pattern = reverse(col.edit_url, args=[int(sentinel), col.name])
+            button = format_html(
+                ' <button type="button" class="cell-edit" hx-get="{{}}" '
+                'hx-target="closest td" aria-label="{} {}" data-edit="{}">{}</button>',
+                _("Edit"),
+                col.label,
+                col.name,
+                pencil,
+            )
+            edit = (pattern, str(button))
+        drawers.append((col, template, edit))
+    rows = []
+    for row in items:
+        cells = []
+        for col, template, edit in drawers:
+            if col.render is not None:
+                html = col.render(row)
+            elif template is not None:
+                html = template.render({"row": row})
+            elif col.link:
+                html = format_html(
+                    '<a href="{}">{}</a>', row.get_absolute_url(), getattr(row, col.name)
+                )
+            else:
+                value = getattr(row, col.name, "")
+                html = conditional_escape(value) if value not in (None, "") else "—"
+            if edit is not None and row.pk in editable_ids:
+                url = edit[0].replace(sentinel, str(row.pk))
+                html = format_html("{}{}", html, SafeString(edit[1].replace("{}", url, 1)))
+            cells.append(html)
+        rows.append((row, cells))
+    return rows
 
 
 class ObjectDetailView(ScopedObjectMixin, View):
@@ -563,5 +566,6 @@ class CellEditView(ScopedObjectMixin, View):
         return render(self.request, f"{self.template_name}#editor", context, status=status)
 
     def display(self, obj: Model, field: str) -> HttpResponse:
-        context = {"row": obj, "col": self.fields[field]}
+        cell = draw_rows([self.fields[field]], [obj], {obj.pk})[0][1][0]
+        context = {"row": obj, "col": self.fields[field], "cell": cell}
         return render(self.request, f"{self.template_name}#display", context)
