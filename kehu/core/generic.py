@@ -200,9 +200,12 @@ class ObjectListView(PermissionRequiredMixin, View):
     ) -> list[tuple[Any, list[str]]]:
         return draw_rows(columns, items, editable_ids)
 
-    def count(self, qs: QuerySet[Any]) -> int:
-        """How many rows match, counted up to ``count_cap`` + 1 (more reads as "cap+")."""
-        return qs.order_by().values("pk")[: self.count_cap + 1].count()
+    def count(self, qs: QuerySet[Any]) -> int | None:
+        """How many rows match, counted up to ``count_cap`` + 1 (more reads as "cap+") within
+        a small time budget (None: too many to count quickly)."""
+        from kehu.core.pagination import capped_count
+
+        return capped_count(qs, self.count_cap)
 
     def chosen_columns(self, request: HttpRequest, allowed: list[Column]) -> list[Column]:
         """The columns the user chose (``cols`` in the address, so saved views keep them; else

@@ -194,3 +194,37 @@ def _value_of(obj: Any, path: str) -> Any:
             return getattr(current, field.attname)
         current = getattr(current, part)
     return current
+
+
+def capped_count(queryset: QuerySet[Any], cap: int, *, budget_ms: int = 12) -> int | None:
+    """How many rows ``queryset`` has, counted up to ``cap`` + 1 and for at most ``budget_ms``:
+    None when counting would take longer (sparse matches in a huge table). A table's "how many"
+    must never cost more than the page it sits on."""
+    import time
+
+    from django.db import OperationalError, connection, transaction
+
+    query = queryset.order_by().values("pk")[: cap + 1]
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = time.monotonic() + budget_ms / 1000
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
+        try:
+            return query.count()
+        except OperationalError:
+            return None  # interrupted at the deadline
+        finally:
+            raw.set_progress_handler(None, 0)
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout = %s", [f"{budget_ms}ms"])
+                count = query.count()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+                return count
+        except OperationalError:
+            return None  # cancelled at the deadline; the savepoint undid the setting
+    return query.count()

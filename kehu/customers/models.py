@@ -126,7 +126,7 @@ class Customer(TrackedModel):
             models.Index(fields=["owner", "next_follow_up_at"], name="cust_owner_followup"),
             models.Index(fields=["status", "level"], name="cust_status_level"),
             models.Index(fields=["last_contact_at"], name="cust_last_contact"),
-            models.Index(fields=["city"], name="cust_city"),
+            models.Index(fields=["city", "name", "id"], name="cust_city_name"),
             models.Index(fields=["source"], name="cust_source"),
             models.Index(fields=["purchase_intent"], name="cust_intent"),
             models.Index(fields=["next_follow_up_at"], name="cust_next_follow_up"),
