@@ -112,6 +112,10 @@ def parse_query(text: str) -> Query:
     for word in LATIN.findall(text):
         if word.isdigit() and len(word) >= MIN_PHONE_SUFFIX:
             exact.append(word)  # a phone suffix (or the whole number)
+        elif len(word) <= 2 and not word.isdigit():
+            # Two letters are initials (zs → 张三): as a prefix they would match a good part of
+            # a million-row index (every zs…, zh…); exact is what the user means and is fast.
+            exact.append(word)
         else:
             prefix.append(word)
     return Query(exact=sorted(set(exact)), prefix=sorted(set(prefix)))

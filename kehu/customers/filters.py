@@ -108,8 +108,21 @@ class CustomerFilter(django_filters.FilterSet):
         from kehu.accounts.models import User
         from kehu.accounts.selectors import team_subtree_ids
 
-        members = User.objects.filter(teams__in=team_subtree_ids({value.pk})).values("pk")
-        return queryset.filter(owner__in=members)
+        members = set(
+            User.objects.filter(teams__in=team_subtree_ids({value.pk})).values_list("pk", flat=True)
+        )
+        user = getattr(self.request, "user", None)
+        if user is not None:
+            from kehu.core.permissions import Scope, rights_for
+            from kehu.core.scoping import team_member_ids
+
+            scope = rights_for(user).scope("customer")
+            if scope == Scope.TEAM:
+                members &= team_member_ids(user)
+            elif scope == Scope.OWN:
+                members &= {user.pk}
+        # (records shared with the user stay visible only when their owner is in the team too)
+        return queryset.filter(owner__in=sorted(members)) if members else queryset.none()
 
     def not_contacted_for(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         """Last contact longer ago than ``value`` days, or never contacted."""

@@ -73,11 +73,18 @@ class CustomerListView(ObjectListView):
         return selectors.customers_visible_to(user).prefetch_related("tags")
 
     def extra_context(self) -> dict[str, Any]:
+        from kehu.accounts.models import User
         from kehu.core.permissions import has_perm
         from kehu.customers.models import Tag
 
         user = self.request.user
         return {
+            # One list for both the filter and the bulk bar: built once per page.
+            "owner_choices": list(
+                User.objects.filter(is_active=True)
+                .order_by("username")
+                .only("pk", "username", "display_name", "first_name", "last_name")
+            ),
             "bulk_actions": {
                 "assign": has_perm(user, "customer.assign"),
                 "change": has_perm(user, "customer.change"),

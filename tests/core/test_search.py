@@ -21,7 +21,8 @@ def test_tokens_of_a_person_and_a_company():
 def test_query_parsing():
     assert parse_query("华为技术") == parse_query("华为技术 ")
     assert parse_query("华为").exact == ["华为"]
-    assert parse_query("zs").prefix == ["zs"]
+    assert parse_query("zs").exact == ["zs"]  # two letters are initials, matched exactly
+    assert parse_query("zha").prefix == ["zha"]
     assert parse_query("8000").exact == ["8000"]
     assert parse_query("  ").empty
 
