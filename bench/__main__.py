@@ -53,7 +53,12 @@ def verdict(name: str, p95: float) -> str:
 
 def main() -> int:
     vendors = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
-    runs = {vendor: run(vendor) for vendor in vendors}
+    return report({vendor: run(vendor) for vendor in vendors})
+
+
+def report(runs: dict[str, dict]) -> int:
+    """Print the table of figures and write the results file."""
+    vendors = list(runs)
     names = list(next(iter(runs.values()))["timings"])
     width = max(len(n) for n in names)
     print(
