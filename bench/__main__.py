@@ -22,6 +22,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 SCALE = float(os.environ.get("KEHU_BENCH_SCALE", "1.0"))
 PAGE_TARGET_MS, SEARCH_TARGET_MS, RSS_TARGET_MB = 50, 100, 250
+EXPORT_TARGET_ROWS_S = 50_000
 
 
 def postgres_reachable() -> bool:
@@ -86,6 +87,14 @@ def report(runs: dict[str, dict]) -> int:
         for v in vendors
     )
     print(f"  {'web process peak RSS':{width}}  {rss}")
+    for vendor in vendors:
+        export = runs[vendor].get("export")
+        if export:
+            rate = export["rows_per_second"]
+            print(
+                f"  CSV export on {vendor}: {export['rows']:,} rows in {export['seconds']} s, "
+                f"{rate:,} rows/s {'ok' if rate >= EXPORT_TARGET_ROWS_S else 'under target'}"
+            )
     for vendor in vendors:
         generation = runs[vendor].get("generation")
         if generation:

@@ -22,3 +22,16 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _settle_memory() -> None:
+    """Move everything loaded so far (Django, the apps, the URL and template caches) out of
+    the garbage collector's sight: it never frees any of it, and walking it in a full
+    collection held a request up by 50–100 ms now and then."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+_settle_memory()

@@ -60,7 +60,8 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
     "sales_rep": (
         _("Sales rep"),
         _("Finds new customers and follows them up."),
-        _perms(CUSTOMER_TYPES, ("view", "create", "change")),
+        # Export too: a rep takes their own customers to a spreadsheet (never amounts).
+        _perms(CUSTOMER_TYPES, ("view", "create", "change", "export")),
         "own",
         False,
     ),

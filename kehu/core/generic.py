@@ -28,6 +28,7 @@ from kehu.core.fieldrules import FieldRulesFormMixin, hidden_fields
 from kehu.core.htmx import is_htmx, toast
 from kehu.core.locking import StaleWriteError
 from kehu.core.pagination import InvalidCursor, paginate_keyset
+from kehu.dataops.exports import may_export
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Column:
     render: Callable[[Any], str] | None = None  # row -> safe HTML; fastest way to draw a cell
     default: bool = True  # shown until the user chooses their columns
     hideable: bool = True  # offered in the column chooser (False: always shown)
+    export: str | None = None  # the field exported for this column ("" = not exported)
 
     @property
     def sort_key(self) -> str:
@@ -125,6 +127,15 @@ class ObjectListView(PermissionRequiredMixin, View):
                 messages.warning(request, _("Some filters were not valid and were ignored."))
             else:
                 qs = filterset.qs
+        if request.GET.get("export"):
+            return self.export(request, qs)
+        if request.GET.get("count"):
+            # Asked for by the page once it is shown: counting never holds the table up.
+            return render(
+                request,
+                "core/object_list.html#count",
+                {"matching": self.count(qs), "count_cap": self.count_cap},
+            )
         try:
             limit = min(int(request.GET.get("limit", self.page_size)), self.max_page_size)
         except ValueError:
@@ -140,7 +151,11 @@ class ObjectListView(PermissionRequiredMixin, View):
         except InvalidCursor:
             messages.warning(request, _("That page link has expired; showing the first page."))
             page = paginate_keyset(qs, ordering=self.sorting(qs.model), limit=self.page_size)
-        matching = self.count(qs)
+        # A single page holds every match: its length is the count. Otherwise the page asks
+        # for the count once it is shown (``count=1``) instead of waiting for it here.
+        matching: int | str | None = (
+            len(page.items) if not (page.next_cursor or page.prev_cursor) else "later"
+        )
         hidden = hidden_fields(request.user, qs.model)
         allowed = self.visible_columns(qs.model, hidden)
         columns = self.chosen_columns(request, allowed)
@@ -174,6 +189,7 @@ class ObjectListView(PermissionRequiredMixin, View):
             "sort": request.GET.get("sort", ""),
             "query": self._query_without_paging(request),
             "create_url": self.create_url,
+            "may_export": may_export(request.user, qs.model),
         }
         context.update(self.extra_context())
         template = self.results_template if is_htmx(request) else self.template_name
@@ -181,6 +197,48 @@ class ObjectListView(PermissionRequiredMixin, View):
 
     def extra_context(self) -> dict[str, Any]:
         return {}
+
+    export_name = ""  # the file name stem of exports, e.g. "customers"
+
+    def export(self, request: HttpRequest, qs: QuerySet[Any]) -> HttpResponse:
+        """The table as the user sees it — filters, chosen columns, sort — as CSV or XLSX."""
+        from django.core.exceptions import PermissionDenied
+
+        from kehu.dataops import exports
+
+        fmt = request.GET.get("export", "")
+        if fmt not in exports.FORMATS:
+            messages.error(request, _("Exports are CSV or Excel (XLSX) files."))
+            return HttpResponseRedirect(f"{request.path}?{self._query_without_paging(request)}")
+        if not exports.may_export(request.user, qs.model):
+            raise PermissionDenied
+        if fmt == "xlsx" and exports.xlsx_too_big(qs):
+            messages.error(
+                request,
+                _(
+                    "More rows match than one Excel sheet holds (1,048,575): export as CSV, "
+                    "or narrow the filters."
+                ),
+            )
+            params = request.GET.copy()
+            params.pop("export", None)
+            return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+        hidden = hidden_fields(request.user, qs.model)
+        columns = self.chosen_columns(request, self.visible_columns(qs.model, hidden))
+        params = request.GET.copy()
+        params.pop("export", None)
+        return exports.export_response(
+            request,
+            exports.ExportRequest(
+                queryset=qs,
+                ordering=self.sorting(qs.model),
+                columns=columns,
+                fmt=fmt,
+                name=self.export_name or qs.model._meta.model_name or "export",
+                title=str(self.title or qs.model._meta.verbose_name_plural),
+                query=params.urlencode(),
+            ),
+        )
 
     def visible_columns(self, model: type[Model], hidden: set[str]) -> list[Column]:
         """Columns the user may see; in-place editing only where they may set the field."""
@@ -225,7 +283,7 @@ class ObjectListView(PermissionRequiredMixin, View):
     @staticmethod
     def _query_without_paging(request: HttpRequest) -> str:
         params = request.GET.copy()
-        for key in ("after", "before"):
+        for key in ("after", "before", "export", "count"):
             params.pop(key, None)
         return params.urlencode()
 

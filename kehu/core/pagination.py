@@ -196,7 +196,7 @@ def _value_of(obj: Any, path: str) -> Any:
     return current
 
 
-def capped_count(queryset: QuerySet[Any], cap: int, *, budget_ms: int = 12) -> int | None:
+def capped_count(queryset: QuerySet[Any], cap: int, *, budget_ms: int = 20) -> int | None:
     """How many rows ``queryset`` has, counted up to ``cap`` + 1 and for at most ``budget_ms``:
     None when counting would take longer (sparse matches in a huge table). A table's "how many"
     must never cost more than the page it sits on."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 logger = logging.getLogger(__name__)
@@ -231,9 +232,32 @@ def matching_ids(model: type[models.Model], query: Query) -> RawSQL:
     return RawSQL(
         "SELECT e.object_id FROM core_searchentry e "
         "WHERE to_tsvector('simple', e.tokens) @@ to_tsquery('simple', %s) "
-        "AND e.content_type_id = %s",
+        # "+ 0": filter the word's few entries by type instead of intersecting them with
+        # the type's million-entry index (35 ms of bitmap for nothing).
+        "AND e.content_type_id + 0 = %s",
         [_tsquery(query), ct.pk],
     )
+
+
+FEW_MATCHES = 2000
+
+
+def matching(model: type[models.Model], query: Query) -> Q:
+    """The condition "matches ``query``" on ``model``, phrased for the planner.
+
+    The index is asked first for up to ``FEW_MATCHES`` keys. A rare word (initials such as
+    ``zs``, a phone suffix) then becomes a short list of keys, which the database fetches
+    directly, instead of a sub-select that PostgreSQL, expecting many matches, answers by walking
+    a million customers in name order and probing each one. A common word keeps the sub-select:
+    walking in order finds a page of matches at once.
+    """
+    sub = matching_ids(model, query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sub.sql} LIMIT {FEW_MATCHES + 1}", sub.params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) <= FEW_MATCHES:
+        return Q(pk__in=ids)
+    return Q(pk__in=sub)
 
 
 def filter_queryset(queryset: models.QuerySet[Any], text: str) -> models.QuerySet[Any]:
@@ -241,7 +265,7 @@ def filter_queryset(queryset: models.QuerySet[Any], text: str) -> models.QuerySe
     query = parse_query(text)
     if query.empty:
         return queryset
-    return queryset.filter(pk__in=matching_ids(queryset.model, query))
+    return queryset.filter(matching(queryset.model, query))
 
 
 def search(user: Any, text: str, *, limit: int = 8) -> list[tuple[Searchable, list[Any]]]:
@@ -255,7 +279,12 @@ def search(user: Any, text: str, *, limit: int = 8) -> list[tuple[Searchable, li
     for searchable in _registry.values():
         manager = searchable.model._default_manager
         qs = scoping.restrict(manager.select_related(*searchable.select_related), user)
-        hits = list(qs.filter(pk__in=matching_ids(searchable.model, query))[:limit])
+        condition = matching(searchable.model, query)
+        if not isinstance(condition.children[0][1], list):
+            # Thousands match: show the first few the index yields rather than sorting them
+            # all by name (the table behind "more" lists them all, in order).
+            qs = qs.order_by()
+        hits = list(qs.filter(condition)[:limit])
         if hits:
             groups.append((searchable, hits))
     return groups

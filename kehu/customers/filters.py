@@ -39,7 +39,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices, label=_("Kind"))
     owner = django_filters.ModelMultipleChoiceFilter(
-        queryset=_active_users, label=_("Customer manager"), distinct=False
+        queryset=_active_users, label=_("Customer manager"), method="owned", distinct=False
     )
     team = django_filters.ModelChoiceFilter(queryset=_teams, method="in_team", label=_("Team"))
     tag = django_filters.ModelMultipleChoiceFilter(
@@ -95,11 +95,21 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(city=city) if city else queryset
 
     def tagged(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
-        """Customers with any of the tags (a sub-select: no duplicate rows, no DISTINCT)."""
+        """Customers with any of the tags: a correlated EXISTS, so no duplicate rows and no
+        DISTINCT, and the database walks the table's sort index probing the (customer, tag)
+        index per row instead of first collecting every tagged customer (a hundred thousand
+        for a common tag) to show fifty."""
         if not value:
             return queryset
-        links = Customer.tags.through.objects.filter(tag__in=value).values("customer_id")
-        return queryset.filter(pk__in=links)
+        from django.db.models import Exists, OuterRef
+
+        links = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag__in=value)
+        return queryset.filter(Exists(links))
+
+    def owned(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        from kehu.core.scoping import owned_by
+
+        return queryset.filter(owned_by("owner", {u.pk for u in value})) if value else queryset
 
     def in_team(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         """Customers owned by a member of the team or of any team below it."""
@@ -122,7 +132,9 @@ class CustomerFilter(django_filters.FilterSet):
             elif scope == Scope.OWN:
                 members &= {user.pk}
         # (records shared with the user stay visible only when their owner is in the team too)
-        return queryset.filter(owner__in=sorted(members)) if members else queryset.none()
+        from kehu.core.scoping import owned_by
+
+        return queryset.filter(owned_by("owner", members)) if members else queryset.none()
 
     def not_contacted_for(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         """Last contact longer ago than ``value`` days, or never contacted."""

@@ -124,6 +124,9 @@ class Customer(TrackedModel):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["owner", "next_follow_up_at"], name="cust_owner_followup"),
+            # A sales rep's own customers in the table's two usual orders.
+            models.Index(fields=["owner", "name", "id"], name="cust_owner_name"),
+            models.Index(fields=["owner", "last_contact_at"], name="cust_owner_last_contact"),
             models.Index(fields=["status", "level"], name="cust_status_level"),
             models.Index(fields=["last_contact_at"], name="cust_last_contact"),
             models.Index(fields=["city", "name", "id"], name="cust_city_name"),

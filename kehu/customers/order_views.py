@@ -26,6 +26,7 @@ from kehu.customers.models import Order, Product
 
 class ProductListView(ObjectListView):
     title = gettext_lazy("Products")
+    export_name = "products"
     template_name = "customers/product_list.html"
     default_ordering = ["code"]
     columns = [
@@ -75,6 +76,7 @@ class ProductEditView(ObjectEditView):
 
 class OrderListView(ObjectListView):
     title = gettext_lazy("Orders")
+    export_name = "orders"
     template_name = "customers/order_list.html"
     filterset_class = OrderFilter
     default_ordering = ["-ordered_on", "-id"]

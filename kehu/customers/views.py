@@ -24,12 +24,13 @@ from kehu.customers.models import Customer
 
 class CustomerListView(ObjectListView):
     title = _("Customers")
+    export_name = "customers"
     create_url = "/customers/new/"
     template_name = "customers/customer_list.html"
     filterset_class = CustomerFilter
     default_ordering = ["name"]
     columns = [
-        Column("select", "", sortable=False, render=cells.select, hideable=False),
+        Column("select", "", sortable=False, render=cells.select, hideable=False, export=""),
         Column("name", _("Customer"), link=True, hideable=False),
         Column("level", _("Level"), render=cells.level, edit_url="customers:cell"),
         Column(
@@ -65,6 +66,17 @@ class CustomerListView(ObjectListView):
             default=False,
         ),
         Column("last_order_on", _("Last order"), default=False),
+        Column("returns_total", _("Returns"), sortable=False, default=False),
+        Column("credit_limit", _("Credit limit"), sortable=False, default=False),
+        Column("short_name", _("Short name"), default=False),
+        Column("kind", _("Kind"), sortable=False, default=False),
+        Column("province", _("Province"), sortable=False, default=False),
+        Column("district", _("District"), sortable=False, default=False),
+        Column("address", _("Address"), sortable=False, default=False),
+        Column("uscc", _("Unified Social Credit Code"), sortable=False, default=False),
+        Column("website", _("Website"), sortable=False, default=False),
+        Column("satisfaction", _("Satisfaction"), sortable=False, default=False),
+        Column("follow_up_plan", _("Follow-up plan"), sortable=False, default=False),
         Column("created_at", _("Created"), render=cells.created, default=False),
     ]
 
@@ -259,6 +271,7 @@ def add_contact(request: Any, pk: int) -> Any:
 
 class ContactListView(ObjectListView):
     title = _("Contacts")
+    export_name = "contacts"
     template_name = "customers/contact_list.html"
     filterset_class = ContactFilter
     default_ordering = ["name"]
@@ -285,6 +298,7 @@ class ContactListView(ObjectListView):
 
 class InteractionListView(ObjectListView):
     title = _("Interactions")
+    export_name = "interactions"
     template_name = "customers/interaction_list.html"
     filterset_class = InteractionFilter
     default_ordering = ["-occurred_at"]
@@ -335,8 +349,7 @@ def bulk_change(request: Any) -> Any:
     if action == "export":
         if not has_perm(request.user, "customer.export"):
             raise PermissionDenied
-        rows = selectors.customers_visible_to(request.user).filter(pk__in=ids)
-        return export_customers_csv(request.user, rows)
+        return export_selection(request, ids)
     needed = "customer.assign" if action == "assign_owner" else "customer.change"
     if action not in services.BULK_ACTIONS or not has_perm(request.user, needed):
         raise PermissionDenied
@@ -384,62 +397,26 @@ def bulk_change(request: Any) -> Any:
     return HttpResponseRedirect(back)
 
 
-def export_customers_csv(user: Any, rows: Any) -> Any:
-    """The customers as a UTF-8 CSV that Excel opens (BOM), columns the user may see, cells
-    that would start a formula neutralised."""
-    import csv
+def export_selection(request: Any, ids: list[int]) -> Any:
+    """The ticked customers with every column the user may see (not only the shown ones)."""
+    from kehu.core.fieldrules import hidden_fields
+    from kehu.dataops import exports
 
-    from django.http import HttpResponse
-    from django.utils import timezone
-
-    from kehu.core.fieldrules import field_label, hidden_fields
-
-    fields = [
-        "name",
-        "short_name",
-        "level",
-        "status",
-        "source",
-        "industry",
-        "province",
-        "city",
-        "district",
-        "address",
-        "uscc",
-        "owner",
-        "purchase_intent",
-        "last_contact_at",
-        "next_follow_up_at",
-        "follow_up_plan",
-        "orders_count",
-        "purchase_total",
-        "returns_total",
-        "credit_limit",
-    ]
-    fields = [f for f in fields if f not in hidden_fields(user, Customer)]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([field_label(Customer, f) for f in fields] + [str(_("Tags"))])
-    for row in rows.prefetch_related("tags"):
-        values = []
-        for f in fields:
-            value = getattr(row, f)
-            if f in {"level", "status", "purchase_intent"}:
-                value = getattr(row, f"get_{f}_display")()
-            elif hasattr(value, "astimezone"):
-                value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-            values.append(_safe_cell(value))
-        values.append(_safe_cell("、".join(t.name for t in row.tags.all())))
-        writer.writerow(values)
-    return response
-
-
-def _safe_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    rows = selectors.customers_visible_to(request.user).filter(pk__in=ids)
+    hidden = hidden_fields(request.user, Customer)
+    fmt = request.POST.get("format", "csv")
+    return exports.export_response(
+        request,
+        exports.ExportRequest(
+            queryset=rows,
+            ordering=["name"],
+            columns=[c for c in CustomerListView.columns if c.name not in hidden],
+            fmt=fmt if fmt in exports.FORMATS else "csv",
+            name="customers",
+            title=str(_("Customers")),
+            query="ids=" + ",".join(map(str, ids[:50])),
+        ),
+    )
 
 
 class CustomerCellEditView(CellEditView):

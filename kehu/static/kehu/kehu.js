@@ -63,6 +63,14 @@
     }
   });
 
+  /* ---- forms that ask before doing something that cannot be taken back ---- */
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (form && form.matches && form.matches("[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+      evt.preventDefault();
+    }
+  });
+
   /* ---- live notifications over the WebSocket ---- */
   function setUnread(count) {
     document.querySelectorAll("[data-unread]").forEach(function (el) {
