@@ -14,10 +14,12 @@ from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
 from kehu.customers.api import router as customers_router
 from kehu.customers.orders_api import router as orders_router
+from kehu.dataops.api import router as imports_router
 
 # The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
 AREAS = {
     "/api/v1/customers": "customers",
+    "/api/v1/imports": "customers",
     "/api/v1/me": "account",
     "/api/v1/users": "account",
     "/api/v1/teams": "account",
@@ -71,4 +73,5 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", orders_router)
+api.add_router("/", imports_router)
 api.add_router("/", accounts_router)

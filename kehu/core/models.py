@@ -144,6 +144,8 @@ class AuditEvent(models.Model):
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
         TOKEN_USED = "token_used", _("API token used")
         MERGE = "merge", _("Records merged")
+        IMPORT = "import", _("Import")
+        IMPORT_UNDO = "import_undo", _("Import undone")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

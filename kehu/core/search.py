@@ -280,7 +280,7 @@ def search(user: Any, text: str, *, limit: int = 8) -> list[tuple[Searchable, li
         manager = searchable.model._default_manager
         qs = scoping.restrict(manager.select_related(*searchable.select_related), user)
         condition = matching(searchable.model, query)
-        if not isinstance(condition.children[0][1], list):
+        if not isinstance(condition.children[0][1], list):  # type: ignore[index]
             # Thousands match: show the first few the index yields rather than sorting them
             # all by name (the table behind "more" lists them all, in order).
             qs = qs.order_by()

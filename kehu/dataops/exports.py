@@ -15,13 +15,15 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +47,7 @@ class ExportColumn:
     label: str
     path: str | None  # None: a many-to-many column, filled per chunk
     convert: Callable[[Any], Any] | None = None  # None: the value as it is
-    related: type[models.Model] | None = None  # FK: the model whose str() names the value
+    related: Any = None  # FK: the model whose str() names the value
     many: models.ManyToManyField | None = None
     names: dict[Any, str] = field(default_factory=dict)  # FK id -> name, filled lazily
 
@@ -71,7 +73,7 @@ def export_columns(model: type[models.Model], columns: Iterable[Any]) -> list[Ex
         if not name:
             continue
         try:
-            f = model._meta.get_field(name)
+            f: Any = model._meta.get_field(name)
         except Exception:  # noqa: S112 - not a model field: nothing to export
             continue
         label = str(col.label)
@@ -82,7 +84,7 @@ def export_columns(model: type[models.Model], columns: Iterable[Any]) -> list[Ex
         elif getattr(f, "choices", None):
             labels = {k: str(v) for k, v in f.flatchoices}
             result.append(
-                ExportColumn(label=label, path=f.attname, convert=lambda v, m=labels: m.get(v, v))
+                ExportColumn(label=label, path=f.attname, convert=partial(_label_of, labels))
             )
         elif isinstance(f, models.DateTimeField):
             result.append(ExportColumn(label=label, path=f.attname, convert=local_time))
@@ -94,12 +96,20 @@ def export_columns(model: type[models.Model], columns: Iterable[Any]) -> list[Ex
                 ExportColumn(
                     label=label,
                     path=f.attname,
-                    convert=lambda v, y=yes, n=no: None if v is None else (y if v else n),
+                    convert=partial(_yes_no, yes, no),
                 )
             )
         else:
             result.append(ExportColumn(label=label, path=f.attname))
     return result
+
+
+def _label_of(labels: dict[Any, str], value: Any) -> Any:
+    return labels.get(value, value)
+
+
+def _yes_no(yes: str, no: str, value: Any) -> Any:
+    return None if value is None else (yes if value else no)
 
 
 def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -123,7 +133,7 @@ def export_rows(
         for c in cols:
             if c.many is not None:
                 linked = _many_names(model, c.many, [r[0] for r in chunk], c.names)
-                getters.append(lambda r, m=linked: "、".join(m.get(r[0], ())))
+                getters.append(partial(_joined, linked))
                 continue
             i = paths.index(c.path)  # type: ignore[arg-type]
             if c.related is not None:
@@ -131,13 +141,25 @@ def export_rows(
                 if missing:
                     found = c.related._default_manager.in_bulk(missing)
                     c.names.update((pk, str(obj)) for pk, obj in found.items())
-                getters.append(lambda r, i=i, names=c.names: names.get(r[i]))
+                getters.append(partial(_named, i, c.names))
             elif c.convert is None:
                 getters.append(itemgetter(i))
             else:
-                getters.append(lambda r, i=i, f=c.convert: f(r[i]))
+                getters.append(partial(_converted, i, c.convert))
         for r in chunk:
             yield [g(r) for g in getters]
+
+
+def _joined(linked: dict[Any, list[str]], row: Any) -> str:
+    return "、".join(linked.get(row[0], ()))
+
+
+def _named(i: int, names: dict[Any, str], row: Any) -> Any:
+    return names.get(row[i])
+
+
+def _converted(i: int, convert: Callable[[Any], Any], row: Any) -> Any:
+    return convert(row[i])
 
 
 def _many_names(
@@ -145,7 +167,7 @@ def _many_names(
 ) -> dict[Any, list[str]]:
     """Per row id, the names of its linked records (tags): the links as plain id pairs, each
     linked record's name fetched once for the whole export."""
-    through = m2m.remote_field.through
+    through: Any = m2m.remote_field.through
     source = m2m.m2m_field_name()
     target = m2m.m2m_reverse_field_name()
     pairs = list(
@@ -239,7 +261,7 @@ def may_export(user: Any, model: type[models.Model]) -> bool:
     return has_perm(user, record_type.code("export"))
 
 
-def export_response(request: HttpRequest, spec: ExportRequest) -> HttpResponse:
+def export_response(request: HttpRequest, spec: ExportRequest) -> HttpResponseBase:
     """The file as a download, recorded in the audit log (with its row count once written)."""
     from kehu.core.audit import audit
 
@@ -257,10 +279,10 @@ def export_response(request: HttpRequest, spec: ExportRequest) -> HttpResponse:
         query=spec.query[:500],
         columns=[c.path or c.label for c in cols],
     )
-    counted = _Counter(export_rows(spec.queryset, spec.ordering, cols), event)
+    counted = iter(_Counter(export_rows(spec.queryset, spec.ordering, cols), event))
     if spec.fmt == "xlsx":
         file = write_xlsx(header, counted, spec.title)
-        response: HttpResponse = FileResponse(
+        response: HttpResponseBase = FileResponse(
             file,
             as_attachment=True,
             filename=filename,

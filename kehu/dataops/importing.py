@@ -1,0 +1,1247 @@
+"""What each import type accepts, how a spreadsheet row becomes a record, and how a batch is
+checked and written.
+
+A type lists its fields (with the header texts that map to them automatically), parses and
+validates one row into plain values, finds the existing record a row duplicates — by the same
+rules as the customer table, looked up for a whole batch at once — and writes a batch with bulk
+inserts, history rows and search entries. Rows are streamed in batches of ``BATCH``: a
+500,000-row file never sits in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+BATCH = 1000
+
+
+# ---- values --------------------------------------------------------------------------------
+
+
+class RowError(Exception):
+    """One cell's problem: the field and a translated reason."""
+
+    def __init__(self, field_key: str, message: str) -> None:
+        super().__init__(message)
+        self.field_key, self.message = field_key, message
+
+
+def _header_key(text: str) -> str:
+    """Headers compared without case, spaces, punctuation or a trailing "(必填)"/"*"."""
+    text = re.sub(r"[（(][^)）]*[)）]", "", text or "")
+    return re.sub(r"[\s\-_*:：/·.。、]+", "", text).lower()
+
+
+def parse_text(limit: int) -> Callable[[str, Any], str]:
+    def parse(value: str, ctx: Any) -> str:
+        if len(value) > limit:
+            raise ValueError(
+                _("At most %(n)d characters (this has %(len)d).") % {"n": limit, "len": len(value)}
+            )
+        return value
+
+    return parse
+
+
+def parse_choice(
+    choices: Iterable[tuple[str, Any]], *, extra: dict[str, str] | None = None
+) -> Callable[[str, Any], str]:
+    """A value given as its code or its label in either language ("A", "A · 重点客户",
+    "key account", "重点客户"), without regard to case."""
+    from django.utils import translation
+
+    options: dict[str, str] = {}
+    for code, label in choices:
+        options[code.lower()] = code
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                text = str(label).lower()
+            options[text] = code
+            if "·" in text:
+                options[text.split("·", 1)[1].strip()] = code
+    for key, code in (extra or {}).items():
+        options[key.lower()] = code
+
+    def parse(value: str, ctx: Any) -> str:
+        found = options.get(value.strip().lower())
+        if found is None:
+            raise ValueError(
+                _("“%(value)s” is not one of: %(options)s.")
+                % {"value": value, "options": "、".join(code for code, _label in choices)}
+            )
+        return found
+
+    return parse
+
+
+def parse_phone(value: str, ctx: Any) -> str:
+    from kehu.customers.validators import normalize_phone
+
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+
+
+def parse_email(value: str, ctx: Any) -> str:
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(_("“%(value)s” is not an e-mail address.") % {"value": value}) from None
+    return value.lower()
+
+
+def parse_uscc(value: str, ctx: Any) -> str:
+    from kehu.customers.validators import clean_uscc
+
+    try:
+        code, warning = clean_uscc(value)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+    if warning:
+        ctx.warn(str(warning))
+    return code
+
+
+_DATE_PATTERNS = (
+    re.compile(
+        r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+    ),
+)
+
+
+def parse_date(value: str, ctx: Any) -> dt.date:
+    found = _parse_moment(value)
+    if found is None:
+        raise ValueError(_("“%(value)s” is not a date (e.g. 2024-03-15).") % {"value": value})
+    return found.date() if isinstance(found, dt.datetime) else found
+
+
+def parse_datetime(value: str, ctx: Any) -> dt.datetime:
+    found = _parse_moment(value)
+    if found is None:
+        raise ValueError(
+            _("“%(value)s” is not a date and time (e.g. 2024-03-15 14:30).") % {"value": value}
+        )
+    if not isinstance(found, dt.datetime):
+        found = dt.datetime.combine(found, dt.time(9, 0))
+    return timezone.make_aware(found) if timezone.is_naive(found) else found
+
+
+def _parse_moment(value: str) -> dt.date | dt.datetime | None:
+    value = value.strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(value)
+        if m:
+            y, mo, d, h, mi, s = m.groups()
+            try:
+                if h is None:
+                    return dt.date(int(y), int(mo), int(d))
+                return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+            except ValueError:
+                return None
+    if re.fullmatch(r"\d{1,7}(\.\d+)?", value):  # an Excel date serial
+        from kehu.dataops.readers import excel_serial_to_date
+
+        return excel_serial_to_date(value)
+    return None
+
+
+def parse_money(value: str, ctx: Any) -> Decimal:
+    cleaned = re.sub(r"[¥￥,，\s元]|RMB|CNY", "", value, flags=re.IGNORECASE)
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not an amount.") % {"value": value}) from None
+    if amount < 0 or not amount.is_finite():
+        raise ValueError(_("An amount cannot be negative."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_int(value: str, ctx: Any) -> int:
+    try:
+        number = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+    return int(number)
+
+
+def parse_user(value: str, ctx: Any) -> int:
+    user_id = ctx.users.get(value.strip().lower())
+    if user_id is None:
+        raise ValueError(
+            _("Nobody called “%(value)s” works here (give a username, name or e-mail).")
+            % {"value": value}
+        )
+    return user_id
+
+
+def parse_tags(value: str, ctx: Any) -> list[str]:
+    from kehu.customers.services import clean_tag_names
+
+    return clean_tag_names(re.split(r"[,，;；、|/]+", value))
+
+
+def parse_satisfaction(value: str, ctx: Any) -> int:
+    number = parse_int(value, ctx)
+    if not 1 <= number <= 5:
+        raise ValueError(_("Satisfaction is a score from 1 to 5."))
+    return number
+
+
+# ---- types ---------------------------------------------------------------------------------
+
+
+_TEXT_255 = parse_text(255)
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str | Promise
+    headers: tuple[str, ...] = ()  # header texts that map here automatically
+    parse: Callable[[str, Any], Any] = _TEXT_255
+    required: bool = False
+    example: str = ""
+    options: tuple[str, ...] = ()  # shown as a drop-down list in the template
+
+
+@dataclass
+class Row:
+    """One source row on its way in."""
+
+    number: int
+    cells: list[str | None]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field label, reason)
+    warnings: list[str] = field(default_factory=list)
+    action: str = ""  # create / update / skip / invalid
+    existing: int | None = None  # the record a duplicate row matches
+    reason: str = ""  # why it is skipped or matched
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+class Context:
+    """What parsing needs once per import: the people who can own records, caches."""
+
+    def __init__(self, actor: Any) -> None:
+        from kehu.accounts.models import User
+
+        self.actor = actor
+        self.users: dict[str, int] = {}
+        for pk, username, display, email in User.objects.filter(is_active=True).values_list(
+            "pk", "username", "display_name", "email"
+        ):
+            for key in (username, display, email):
+                if key:
+                    self.users.setdefault(key.strip().lower(), pk)
+        self.seen: dict[str, dict[str, int]] = {}  # duplicate key kind -> key hash -> row
+        self.row: Row | None = None
+
+    def warn(self, message: str) -> None:
+        if self.row is not None:
+            self.row.warn(message)
+
+    def seen_before(self, kind: str, key: str, row: int) -> int | None:
+        """The earlier row of this file with the same key (a hash is kept, not the text)."""
+        if not key:
+            return None
+        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+        table = self.seen.setdefault(kind, {})
+        first = table.get(str(digest))
+        if first is None:
+            table[str(digest)] = row
+        return first
+
+
+class ImportType:
+    key: str
+    label: str | Promise
+    model: type[models.Model]
+    permission: str
+    fields: list[Field]
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+    def auto_mapping(self, headers: list[str]) -> dict[str, str]:
+        """Column index (as text) -> field key, for the headers this type recognises."""
+        known: dict[str, str] = {}
+        for f in self.fields:
+            for text in (f.key, str(f.label), *f.headers):
+                known.setdefault(_header_key(text), f.key)
+            from django.utils import translation
+
+            for lang in ("zh-hans", "en"):
+                with translation.override(lang):
+                    known.setdefault(_header_key(str(f.label)), f.key)
+        mapping: dict[str, str] = {}
+        taken: set[str] = set()
+        for i, header in enumerate(headers):
+            key = known.get(_header_key(header))
+            if key and key not in taken:
+                mapping[str(i)] = key
+                taken.add(key)
+        return mapping
+
+    def parse(self, row: Row, mapping: dict[str, str], ctx: Context) -> None:
+        """Fill ``row.values`` from its cells; problems go to ``row.errors``."""
+        ctx.row = row
+        given: set[str] = set()
+        for index, key in mapping.items():
+            i = int(index)
+            raw = row.cells[i] if i < len(row.cells) else None
+            if raw is None or raw == "":
+                continue
+            f = self.field(key)
+            given.add(key)
+            try:
+                row.values[key] = f.parse(raw, ctx)
+            except ValueError as exc:
+                row.errors.append((str(f.label), str(exc)))
+        for f in self.fields:
+            if f.required and f.key not in given:
+                row.errors.append((str(f.label), _("This column is required and is empty.")))
+        if not row.errors:
+            self.check(row, ctx)
+        ctx.row = None
+
+    def check(self, row: Row, ctx: Context) -> None:
+        """Checks across the fields of a row (after each parsed on its own)."""
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        """Set ``existing`` and ``reason`` on rows that duplicate a record or an earlier row."""
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        """Create or update the records of the rows; returns (row, model, id) of created ones."""
+        raise NotImplementedError
+
+
+def _in_batches(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _history(model: type[models.Model], objs: list[Any], actor: Any, reason: str) -> None:
+    """History rows for records written in bulk (simple-history does not see bulk writes)."""
+    if not objs:
+        return
+    history_model = model.history.model  # type: ignore[attr-defined]
+    now = timezone.now()
+    entries = []
+    for obj in objs:
+        entry = history_model(
+            history_date=now,
+            history_type="+" if getattr(obj, "_imported_new", True) else "~",
+            history_user_id=getattr(actor, "pk", None),
+            history_change_reason=reason,
+        )
+        for f in model._meta.concrete_fields:
+            if hasattr(entry, f.attname):
+                setattr(entry, f.attname, getattr(obj, f.attname))
+        entries.append(entry)
+    history_model.objects.bulk_create(entries, batch_size=500)
+
+
+def _index(model: type[models.Model], objs: list[Any], *, new: bool) -> None:
+    """Search entries for records written in bulk."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kehu.core import search
+    from kehu.core.models import SearchEntry
+
+    searchable = search.searchable_for(model)
+    if searchable is None or not objs:
+        return
+    if not new:
+        for obj in objs:
+            search.index(obj)
+        return
+    ct = ContentType.objects.get_for_model(model)
+    SearchEntry.objects.bulk_create(
+        [
+            SearchEntry(
+                content_type=ct,
+                object_id=obj.pk,
+                tokens=" ".join(sorted(searchable.tokens(obj))),
+            )
+            for obj in objs
+        ],
+        batch_size=500,
+    )
+
+
+# ---- customers -------------------------------------------------------------------------------
+
+
+def _customer_fields() -> list[Field]:
+    from kehu.customers.models import Customer
+
+    return [
+        Field(
+            "name",
+            gettext_lazy("Customer name"),
+            (
+                "客户名称",
+                "客户",
+                "客户名",
+                "公司",
+                "公司名称",
+                "单位",
+                "单位名称",
+                "企业名称",
+                "名称",
+                "company",
+                "companyname",
+                "account",
+                "accountname",
+                "customer",
+                "customername",
+                "organization",
+                "organisation",
+            ),
+            parse_text(200),
+            required=True,
+            example="杭州云帆科技有限公司",
+        ),
+        Field(
+            "short_name",
+            gettext_lazy("Short name"),
+            ("简称", "客户简称", "shortname"),
+            parse_text(64),
+            example="云帆",
+        ),
+        Field(
+            "kind",
+            gettext_lazy("Kind"),
+            ("类型", "客户类型", "type", "kind"),
+            parse_choice(
+                Customer.Kind.choices,
+                extra={"企业": "company", "公司": "company", "个人": "individual"},
+            ),
+            example="企业",
+            options=("企业", "个人"),
+        ),
+        Field(
+            "level",
+            gettext_lazy("Level"),
+            ("级别", "客户级别", "等级", "客户等级", "level", "rating", "tier"),
+            parse_choice(Customer.Level.choices),
+            example="A",
+            options=("A", "B", "C", "D"),
+        ),
+        Field(
+            "status",
+            gettext_lazy("Status"),
+            ("状态", "客户状态", "status", "stage"),
+            parse_choice(
+                Customer.Status.choices,
+                extra={
+                    "潜在": "lead",
+                    "潜在客户": "lead",
+                    "成交": "active",
+                    "流失": "lost",
+                    "休眠": "dormant",
+                },
+            ),
+            example="潜在客户",
+            options=("潜在客户", "活跃", "休眠", "流失"),
+        ),
+        Field(
+            "source",
+            gettext_lazy("Source"),
+            ("来源", "客户来源", "渠道", "source", "leadsource"),
+            parse_text(64),
+            example="展会",
+        ),
+        Field(
+            "industry",
+            gettext_lazy("Industry"),
+            ("行业", "所属行业", "industry"),
+            parse_text(64),
+            example="制造业",
+        ),
+        Field(
+            "province",
+            gettext_lazy("Province"),
+            ("省份", "省", "province", "state"),
+            parse_text(32),
+            example="浙江省",
+        ),
+        Field(
+            "city",
+            gettext_lazy("City"),
+            ("城市", "市", "所在城市", "city"),
+            parse_text(32),
+            example="杭州市",
+        ),
+        Field(
+            "district",
+            gettext_lazy("District"),
+            ("区县", "区", "县", "district"),
+            parse_text(32),
+            example="西湖区",
+        ),
+        Field(
+            "address",
+            gettext_lazy("Address"),
+            ("地址", "详细地址", "公司地址", "address", "street"),
+            parse_text(255),
+            example="文三路 90 号",
+        ),
+        Field(
+            "uscc",
+            gettext_lazy("Unified Social Credit Code"),
+            ("统一社会信用代码", "信用代码", "社会信用代码", "税号", "uscc", "creditcode"),
+            parse_uscc,
+            example="91330100MA2XXXXXX0",
+        ),
+        Field(
+            "website",
+            gettext_lazy("Website"),
+            ("网站", "网址", "官网", "website", "web", "url"),
+            parse_text(200),
+        ),
+        Field(
+            "owner",
+            gettext_lazy("Customer manager"),
+            (
+                "负责人",
+                "客户经理",
+                "销售",
+                "跟进人",
+                "所属销售",
+                "归属人",
+                "owner",
+                "accountowner",
+                "salesrep",
+            ),
+            parse_user,
+            example="linxue",
+        ),
+        Field(
+            "tags",
+            gettext_lazy("Tags"),
+            ("标签", "tags", "tag", "labels"),
+            parse_tags,
+            example="重点跟进、老客户",
+        ),
+        Field(
+            "purchase_intent",
+            gettext_lazy("Purchase intent"),
+            ("购买意向", "意向", "采购意向", "intent", "purchaseintent"),
+            parse_choice(
+                Customer.Intent.choices,
+                extra={"无": "none", "低": "low", "中": "medium", "高": "high"},
+            ),
+            example="高",
+            options=("无", "低", "中", "高"),
+        ),
+        Field(
+            "need_description",
+            gettext_lazy("Needs"),
+            ("需求", "客户需求", "需求描述", "needs", "requirements"),
+            parse_text(5000),
+        ),
+        Field(
+            "satisfaction",
+            gettext_lazy("Satisfaction"),
+            ("满意度", "satisfaction"),
+            parse_satisfaction,
+            options=("1", "2", "3", "4", "5"),
+        ),
+        Field(
+            "notes",
+            gettext_lazy("Notes"),
+            ("备注", "说明", "notes", "remark", "remarks", "comments", "description"),
+            parse_text(5000),
+        ),
+        Field(
+            "contact_name",
+            gettext_lazy("Contact"),
+            ("联系人", "联系人姓名", "姓名", "contact", "contactname", "fullname"),
+            parse_text(100),
+            example="张三",
+        ),
+        Field(
+            "contact_title",
+            gettext_lazy("Job title"),
+            ("职务", "职位", "title", "jobtitle", "position"),
+            parse_text(100),
+            example="采购经理",
+        ),
+        Field(
+            "mobile",
+            gettext_lazy("Mobile"),
+            (
+                "手机",
+                "手机号",
+                "手机号码",
+                "移动电话",
+                "电话",
+                "联系电话",
+                "联系方式",
+                "mobile",
+                "cell",
+                "mobilephone",
+                "phone",
+                "tel",
+            ),
+            parse_phone,
+            example="13800138000",
+        ),
+        Field(
+            "phone",
+            gettext_lazy("Landline"),
+            ("座机", "固定电话", "办公电话", "landline", "officephone", "workphone"),
+            parse_phone,
+            example="0571-88886666",
+        ),
+        Field(
+            "email",
+            gettext_lazy("E-mail"),
+            ("邮箱", "电子邮箱", "电子邮件", "邮件", "email", "mail", "emailaddress"),
+            parse_email,
+            example="zhangsan@example.com",
+        ),
+        Field(
+            "wechat",
+            gettext_lazy("WeChat ID"),
+            ("微信", "微信号", "wechat", "weixin"),
+            parse_text(64),
+        ),
+    ]
+
+
+CONTACT_KEYS = ("contact_name", "contact_title", "mobile", "phone", "email", "wechat")
+
+
+class CustomerImport(ImportType):
+    """Customers, each with its first contact when the row names one."""
+
+    key = "customers"
+    label = gettext_lazy("Customers")
+    permission = "customer.create"
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Customer
+
+        self.model = Customer
+        self.fields = _customer_fields()
+
+    def check(self, row: Row, ctx: Context) -> None:
+        from kehu.customers import validators
+
+        values = row.values
+        if not values.get("contact_name") and any(
+            values.get(k) for k in ("mobile", "phone", "email", "wechat")
+        ):
+            values["contact_name"] = values["name"] if values.get("kind") == "individual" else ""
+            if not values["contact_name"]:
+                row.warn(
+                    _("The contact's details have no name: kept as “%(name)s”.")
+                    % {"name": _("Contact")}
+                )
+                values["contact_name"] = str(_("Contact"))
+        values["name_key"] = validators.name_key(values["name"])
+        values["core_key"] = validators.core_key(values["name"])
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        """The customer table's duplicate rules: same USCC, same name (folded), same contact
+        mobile or e-mail — against the database (whoever owns the record) and earlier rows."""
+        from kehu.customers.models import Contact, Customer
+
+        valid = [r for r in rows if not r.errors]
+        by_uscc = dict(
+            Customer.objects.filter(
+                uscc__in=[r.values["uscc"] for r in valid if r.values.get("uscc")]
+            ).values_list("uscc", "pk")
+        )
+        by_name = dict(
+            Customer.objects.filter(
+                name_key__in=[r.values["name_key"] for r in valid if r.values.get("name_key")]
+            ).values_list("name_key", "pk")
+        )
+        mobiles = [r.values["mobile"] for r in valid if r.values.get("mobile")]
+        by_mobile: dict[str, int] = {}
+        for chunk in _in_batches(mobiles):
+            by_mobile.update(
+                Contact.objects.filter(mobile__in=chunk).values_list("mobile", "customer_id")
+            )
+        emails = [r.values["email"] for r in valid if r.values.get("email")]
+        by_email: dict[str, int] = {}
+        for chunk in _in_batches(emails):
+            for email, customer_id in Contact.objects.filter(email__in=chunk).values_list(
+                "email", "customer_id"
+            ):
+                by_email.setdefault(email.lower(), customer_id)
+        for r in valid:
+            v = r.values
+            checks = (
+                ("uscc", v.get("uscc"), by_uscc, _("Unified Social Credit Code")),
+                ("name", v.get("name_key"), by_name, _("name")),
+                ("mobile", v.get("mobile"), by_mobile, _("mobile")),
+                ("email", v.get("email"), by_email, _("e-mail")),
+            )
+            for _kind, key, found, label in checks:
+                if key and key in found:
+                    r.existing = found[key]
+                    r.reason = _("Same %(what)s as an existing customer.") % {"what": label}
+                    break
+            earlier = None
+            for kind, key, _found, label in checks:
+                earlier = ctx.seen_before(kind, key or "", r.number) or earlier
+                if earlier and not r.reason:
+                    r.reason = _("Same %(what)s as row %(row)d of this file.") % {
+                        "what": label,
+                        "row": earlier,
+                    }
+            if earlier and r.existing is None:
+                r.existing = -earlier  # a duplicate of an earlier row of the same file
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        from kehu.customers.models import Contact, Customer, Tag
+
+        actor = ctx.actor
+        now = timezone.now()
+        created: list[tuple[int, str, int]] = []
+        new_customers: list[tuple[Row, Customer]] = []
+        for r in rows:
+            if r.action != "create":
+                continue
+            v = r.values
+            c = Customer(
+                created_by=actor,
+                updated_by=actor,
+                created_at=now,
+                updated_at=now,
+                owner_id=v.get("owner") or actor.pk,
+            )
+            for f in self.fields:
+                if f.key in v and f.key not in CONTACT_KEYS and f.key not in ("tags", "owner"):
+                    setattr(c, f.key, v[f.key])
+            c.name_key, c.core_key = v["name_key"], v["core_key"]
+            new_customers.append((r, c))
+        Customer.objects.bulk_create([c for _r, c in new_customers], batch_size=500)
+        customers = [c for _r, c in new_customers]
+        _history(Customer, customers, actor, "import")
+        created += [(r.number, "customer", c.pk) for r, c in new_customers]
+        updated = self._update([r for r in rows if r.action == "update"], actor, now)
+        contacts = []
+        for r, c in new_customers:
+            if r.values.get("contact_name"):
+                contacts.append((r, self._contact(r, c.pk, actor, now)))
+        Contact.objects.bulk_create([k for _r, k in contacts], batch_size=500)
+        _history(Contact, [k for _r, k in contacts], actor, "import")
+        created += [(r.number, "contact", k.pk) for r, k in contacts]
+        # Tags: names looked up (or made) once per batch, links inserted in bulk.
+        wanted = {n for r, _c in new_customers for n in r.values.get("tags", [])}
+        if wanted:
+            tags = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
+            for name in sorted(wanted - tags.keys()):
+                tags[name] = Tag.objects.create(name=name)
+            through = Customer.tags.through
+            through.objects.bulk_create(
+                [
+                    through(customer_id=c.pk, tag_id=tags[n].pk)
+                    for r, c in new_customers
+                    for n in r.values.get("tags", [])
+                ],
+                ignore_conflicts=True,
+            )
+        _index(Customer, customers, new=True)
+        _index(Contact, [k for _r, k in contacts], new=True)
+        _index(Customer, updated, new=False)
+        return created
+
+    @staticmethod
+    def _contact(r: Row, customer_id: int, actor: Any, now: dt.datetime) -> Any:
+        from kehu.customers.models import Contact
+
+        v = r.values
+        return Contact(
+            customer_id=customer_id,
+            name=v["contact_name"],
+            title=v.get("contact_title", ""),
+            mobile=v.get("mobile", ""),
+            phone=v.get("phone", ""),
+            email=v.get("email", ""),
+            wechat=v.get("wechat", ""),
+            is_primary=True,
+            created_by=actor,
+            updated_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _update(self, rows: list[Row], actor: Any, now: dt.datetime) -> list[Any]:
+        """Fill the existing customers with the row's values (only the columns given; the
+        owner only changes hands through the table's assign action, never by import)."""
+        from kehu.customers.models import Customer
+
+        if not rows:
+            return []
+        existing = Customer.objects.in_bulk([r.existing for r in rows if r.existing])
+        changed = []
+        editable = [
+            f.key
+            for f in self.fields
+            if f.key not in CONTACT_KEYS and f.key not in ("tags", "owner", "name")
+        ]
+        for r in rows:
+            c = existing.get(r.existing) if r.existing else None
+            if c is None:
+                continue
+            fields = [k for k in editable if k in r.values and getattr(c, k) != r.values[k]]
+            if not fields:
+                r.action = "skip"
+                r.reason = _("Already up to date.")
+                continue
+            for k in fields:
+                setattr(c, k, r.values[k])
+            c.version += 1
+            c.updated_by, c.updated_at = actor, now
+            c._imported_new = False  # type: ignore[attr-defined]
+            changed.append(c)
+        if changed:
+            Customer.objects.bulk_update(
+                changed, [*editable, "version", "updated_by", "updated_at"], batch_size=500
+            )
+            _history(Customer, changed, actor, "import")
+        return changed
+
+
+# ---- products ------------------------------------------------------------------------------
+
+
+class ProductImport(ImportType):
+    key = "products"
+    label = gettext_lazy("Products")
+    permission = "product.create"
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Product
+
+        self.model = Product
+        self.fields = [
+            Field(
+                "code",
+                gettext_lazy("Product code"),
+                ("产品编码", "编码", "编号", "货号", "物料编码", "sku", "code", "productcode"),
+                parse_text(32),
+                required=True,
+                example="YF-001",
+            ),
+            Field(
+                "name",
+                gettext_lazy("Product name"),
+                ("产品名称", "名称", "品名", "商品名称", "product", "productname", "name"),
+                parse_text(200),
+                required=True,
+                example="云帆智能网关",
+            ),
+            Field(
+                "category",
+                gettext_lazy("Category"),
+                ("类别", "分类", "产品类别", "category"),
+                parse_text(64),
+                example="硬件",
+            ),
+            Field("unit", gettext_lazy("Unit"), ("单位", "unit"), parse_text(16), example="台"),
+            Field(
+                "price",
+                gettext_lazy("Price"),
+                ("单价", "价格", "售价", "price", "unitprice"),
+                parse_money,
+                required=True,
+                example="1999.00",
+            ),
+        ]
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        from kehu.customers.models import Product
+
+        valid = [r for r in rows if not r.errors]
+        found = dict(
+            Product.objects.filter(code__in=[r.values["code"] for r in valid]).values_list(
+                "code", "pk"
+            )
+        )
+        for r in valid:
+            code = r.values["code"]
+            if code in found:
+                r.existing = found[code]
+                r.reason = _("Same product code as an existing product.")
+            elif earlier := ctx.seen_before("code", code, r.number):
+                r.existing = -earlier
+                r.reason = _("Same product code as row %(row)d of this file.") % {"row": earlier}
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        from kehu.customers.models import Product
+
+        actor, now = ctx.actor, timezone.now()
+        new = []
+        for r in rows:
+            if r.action == "create":
+                new.append(
+                    (
+                        r,
+                        Product(
+                            created_by=actor,
+                            updated_by=actor,
+                            created_at=now,
+                            updated_at=now,
+                            **r.values,
+                        ),
+                    )
+                )
+        Product.objects.bulk_create([p for _r, p in new], batch_size=500)
+        _history(Product, [p for _r, p in new], actor, "import")
+        changed = []
+        existing = Product.objects.in_bulk([r.existing for r in rows if r.action == "update"])
+        for r in rows:
+            p = existing.get(r.existing) if r.action == "update" else None
+            if p is None:
+                continue
+            keys = [k for k, v in r.values.items() if getattr(p, k) != v and k != "code"]
+            if not keys:
+                r.action, r.reason = "skip", _("Already up to date.")
+                continue
+            for k in keys:
+                setattr(p, k, r.values[k])
+            p.version += 1
+            p.updated_by, p.updated_at = actor, now
+            p._imported_new = False  # type: ignore[attr-defined]
+            changed.append(p)
+        if changed:
+            Product.objects.bulk_update(
+                changed,
+                ["name", "category", "unit", "price", "version", "updated_by", "updated_at"],
+            )
+            _history(Product, changed, actor, "import")
+        _index(Product, [p for _r, p in new], new=True)
+        _index(Product, changed, new=False)
+        return [(r.number, "product", p.pk) for r, p in new]
+
+
+# ---- contacts and interactions (rows that belong to a customer) ------------------------------
+
+
+def _customer_lookup(rows: list[Row], ctx: Context) -> None:
+    """Resolve the customer each row names (by name, folded like duplicates are) to an id the
+    importing user may change; a row naming nobody they can reach is invalid."""
+    from kehu.core import scoping
+    from kehu.customers import validators
+    from kehu.customers.models import Customer
+
+    keys = {validators.name_key(r.values["customer"]) for r in rows if not r.errors}
+    reachable = dict(
+        scoping.restrict(
+            Customer.objects.filter(name_key__in=keys), ctx.actor, "change"
+        ).values_list("name_key", "pk")
+    )
+    for r in rows:
+        if r.errors:
+            continue
+        found = reachable.get(validators.name_key(r.values["customer"]))
+        if found is None:
+            r.errors.append(
+                (
+                    str(_("Customer")),
+                    _(
+                        "No customer called “%(name)s” that you may change: import the customers "
+                        "first, or check the name."
+                    )
+                    % {"name": r.values["customer"]},
+                )
+            )
+        else:
+            r.values["customer_id"] = found
+
+
+def _customer_column(base: dict[str, Field]) -> Field:
+    """The column naming the customer a contact or interaction belongs to."""
+    return Field(
+        "customer",
+        gettext_lazy("Customer"),
+        base["name"].headers,
+        parse_text(200),
+        required=True,
+        example=base["name"].example,
+    )
+
+
+class ContactImport(ImportType):
+    key = "contacts"
+    label = gettext_lazy("Contacts")
+    permission = "contact.create"
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Contact
+
+        self.model = Contact
+        base = {f.key: f for f in _customer_fields()}
+        self.fields = [
+            _customer_column(base),
+            Field(
+                "name",
+                gettext_lazy("Name"),
+                base["contact_name"].headers,
+                parse_text(100),
+                required=True,
+                example="张三",
+            ),
+            *[base[k] for k in ("contact_title", "mobile", "phone", "email", "wechat")],
+            Field(
+                "birthday",
+                gettext_lazy("Birthday"),
+                ("生日", "出生日期", "birthday", "birthdate"),
+                parse_date,
+            ),
+        ]
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        from kehu.customers.models import Contact
+
+        _customer_lookup(rows, ctx)
+        valid = [r for r in rows if not r.errors]
+        by_mobile: dict[Any, int] = dict(
+            Contact.objects.filter(
+                mobile__in=[r.values["mobile"] for r in valid if r.values.get("mobile")]
+            ).values_list("mobile", "pk")
+        )
+        by_email: dict[Any, int] = dict(
+            Contact.objects.filter(
+                email__in=[r.values["email"] for r in valid if r.values.get("email")]
+            ).values_list("email", "pk")
+        )
+        by_name: dict[Any, int] = {
+            (customer_id, name): pk
+            for customer_id, name, pk in Contact.objects.filter(
+                customer_id__in={r.values["customer_id"] for r in valid}
+            ).values_list("customer_id", "name", "pk")
+        }
+        for r in valid:
+            v = r.values
+            for key, found, label in (
+                (v.get("mobile"), by_mobile, _("mobile")),
+                (v.get("email"), by_email, _("e-mail")),
+                ((v["customer_id"], v["name"]), by_name, _("name at this customer")),
+            ):
+                if key and key in found:
+                    r.existing = found[key]
+                    r.reason = _("Same %(what)s as an existing contact.") % {"what": label}
+                    break
+            else:
+                earlier = ctx.seen_before("contact", f"{v['customer_id']}|{v['name']}", r.number)
+                if earlier:
+                    r.existing = -earlier
+                    r.reason = _("Same contact as row %(row)d of this file.") % {"row": earlier}
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        from kehu.customers.models import Contact
+
+        actor, now = ctx.actor, timezone.now()
+        new = []
+        for r in rows:
+            if r.action != "create":
+                continue
+            v = r.values
+            new.append(
+                (
+                    r,
+                    Contact(
+                        customer_id=v["customer_id"],
+                        name=v["name"],
+                        title=v.get("contact_title", ""),
+                        mobile=v.get("mobile", ""),
+                        phone=v.get("phone", ""),
+                        email=v.get("email", ""),
+                        wechat=v.get("wechat", ""),
+                        birthday=v.get("birthday"),
+                        created_by=actor,
+                        updated_by=actor,
+                        created_at=now,
+                        updated_at=now,
+                    ),
+                )
+            )
+        Contact.objects.bulk_create([c for _r, c in new], batch_size=500)
+        _history(Contact, [c for _r, c in new], actor, "import")
+        _index(Contact, [c for _r, c in new], new=True)
+        for r in rows:
+            if r.action == "update":  # contacts are not overwritten by import: kept as they are
+                r.action, r.reason = "skip", r.reason or _("Already a contact.")
+        return [(r.number, "contact", c.pk) for r, c in new]
+
+
+class InteractionImport(ImportType):
+    key = "interactions"
+    label = gettext_lazy("Interactions")
+    permission = "interaction.create"
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Interaction
+
+        self.model = Interaction
+        base = {f.key: f for f in _customer_fields()}
+        self.fields = [
+            _customer_column(base),
+            Field(
+                "kind",
+                gettext_lazy("Kind"),
+                ("方式", "类型", "沟通方式", "跟进方式", "kind", "type", "channel"),
+                parse_choice(
+                    Interaction.Kind.choices,
+                    extra={
+                        "电话": "call",
+                        "拜访": "visit",
+                        "上门": "visit",
+                        "微信": "wechat",
+                        "邮件": "email",
+                        "会议": "meeting",
+                        "其他": "other",
+                    },
+                ),
+                required=True,
+                example="电话",
+                options=("电话", "拜访", "微信", "邮件", "会议", "其他"),
+            ),
+            Field(
+                "occurred_at",
+                gettext_lazy("When"),
+                ("时间", "日期", "跟进时间", "联系时间", "date", "time", "when", "occurredat"),
+                parse_datetime,
+                required=True,
+                example="2024-03-15 14:30",
+            ),
+            Field(
+                "summary",
+                gettext_lazy("What was said"),
+                ("内容", "摘要", "跟进内容", "沟通内容", "记录", "summary", "notes", "subject"),
+                parse_text(5000),
+                required=True,
+                example="介绍新品，客户有兴趣",
+            ),
+            Field(
+                "outcome", gettext_lazy("Outcome"), ("结果", "outcome", "result"), parse_text(255)
+            ),
+            Field(
+                "next_step",
+                gettext_lazy("Next step"),
+                ("下一步", "下一步计划", "nextstep"),
+                parse_text(255),
+            ),
+        ]
+
+    def check(self, row: Row, ctx: Context) -> None:
+        if row.values["occurred_at"] > timezone.now() + dt.timedelta(minutes=5):
+            row.errors.append((str(_("When")), _("An interaction cannot be in the future.")))
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        from kehu.customers.models import Interaction
+
+        _customer_lookup(rows, ctx)
+        valid = [r for r in rows if not r.errors]
+        found = {
+            (c, t): pk
+            for c, t, pk in Interaction.objects.filter(
+                customer_id__in={r.values["customer_id"] for r in valid},
+                occurred_at__in=[r.values["occurred_at"] for r in valid],
+            ).values_list("customer_id", "occurred_at", "pk")
+        }
+        for r in valid:
+            key = (r.values["customer_id"], r.values["occurred_at"])
+            if key in found:
+                r.existing = found[key]
+                r.reason = _("An interaction with this customer at this time exists.")
+            elif earlier := ctx.seen_before("interaction", f"{key[0]}|{key[1]}", r.number):
+                r.existing = -earlier
+                r.reason = _("Same interaction as row %(row)d of this file.") % {"row": earlier}
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        from django.db.models import Max
+
+        from kehu.customers.models import Customer, Interaction
+
+        actor, now = ctx.actor, timezone.now()
+        new = []
+        for r in rows:
+            if r.action == "create":
+                v = r.values
+                new.append(
+                    (
+                        r,
+                        Interaction(
+                            customer_id=v["customer_id"],
+                            kind=v["kind"],
+                            occurred_at=v["occurred_at"],
+                            summary=v["summary"],
+                            outcome=v.get("outcome", ""),
+                            next_step=v.get("next_step", ""),
+                            user=actor,
+                            created_by=actor,
+                            updated_by=actor,
+                            created_at=now,
+                            updated_at=now,
+                        ),
+                    )
+                )
+            elif r.action == "update":
+                r.action, r.reason = "skip", r.reason
+        Interaction.objects.bulk_create([i for _r, i in new], batch_size=500)
+        _history(Interaction, [i for _r, i in new], actor, "import")
+        # last contact follows the newest interaction
+        touched = {i.customer_id for _r, i in new}
+        latest = dict(
+            Interaction.objects.filter(customer_id__in=touched)
+            .values("customer_id")
+            .annotate(last=Max("occurred_at"))
+            .values_list("customer_id", "last")
+        )
+        for customer in Customer.objects.filter(pk__in=touched).only("pk", "last_contact_at"):
+            if latest.get(customer.pk) and latest[customer.pk] != customer.last_contact_at:
+                Customer.objects.filter(pk=customer.pk).update(last_contact_at=latest[customer.pk])
+        return [(r.number, "interaction", i.pk) for r, i in new]
+
+
+TYPES: dict[str, Callable[[], ImportType]] = {
+    "customers": CustomerImport,
+    "contacts": ContactImport,
+    "interactions": InteractionImport,
+    "products": ProductImport,
+}
+
+
+def import_type(key: str) -> ImportType:
+    return TYPES[key]()
+
+
+def model_for(label: str) -> type[models.Model]:
+    from kehu.customers.models import Contact, Customer, Interaction, Product
+
+    return {
+        "customer": Customer,
+        "contact": Contact,
+        "interaction": Interaction,
+        "product": Product,
+    }[label]

@@ -1,0 +1,265 @@
+"""Importing spreadsheets: mapping, dry run, duplicates, commit modes, resume, cancel, undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import Workbook
+
+from kehu.customers.models import Contact, Customer
+from kehu.dataops import importing, services
+from kehu.dataops.models import ImportedRecord, ImportJob
+
+HEADER = ["客户名称", "客户级别", "城市", "联系人", "手机", "邮箱", "标签", "负责人"]
+ROWS = [
+    [
+        "杭州云帆科技有限公司",
+        "A",
+        "杭州市",
+        "张三",
+        "13800138000",
+        "zs@yunfan.cn",
+        "重点、老客户",
+        "",
+    ],
+    ["上海星河贸易有限公司", "B · 重要客户", "上海市", "李四", "139 0013 9000", "", "", ""],
+    ["北京万象信息技术有限公司", "C", "北京市", "王五", "12345", "", "", ""],  # bad mobile
+    ["杭州云帆科技有限公司", "A", "杭州市", "张三", "", "", "", ""],  # same as row 3
+    ["", "D", "", "赵六", "13700137000", "", "", ""],  # no customer name
+]
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8-sig", title: bool = False) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if title:
+        writer.writerow(["2024年客户名单"])
+        writer.writerow([])
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def upload(data: bytes, name: str = "客户.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def checked(user: Any, data: bytes, **options: Any) -> ImportJob:
+    job = services.start_import(actor=user, upload=upload(data), kind="customers")
+    if options:
+        services.set_options(actor=user, job=job, mapping=job.mapping, **options)
+    return services.check_import(actor=user, job=job)
+
+
+def run(user: Any, job: ImportJob) -> ImportJob:
+    services.prepare_run(actor=user, job=job)
+    return services.run_import(job.pk)
+
+
+@pytest.fixture
+def manager(make_user: Any) -> Any:
+    return make_user("manager9", display_name="王经理", roles=("customer_manager",))
+
+
+def test_a_gbk_file_under_a_title_row_is_mapped_checked_and_imported(manager):
+    job = checked(manager, csv_bytes(ROWS, encoding="gbk", title=True))
+    assert job.encoding == "gb18030" and job.header_row == 3
+    assert [job.mapping.get(str(i)) for i in range(len(HEADER))] == [
+        "name",
+        "level",
+        "city",
+        "contact_name",
+        "mobile",
+        "email",
+        "tags",
+        "owner",
+    ]
+    counts = job.check_summary["counts"]
+    assert counts == {"create": 2, "update": 0, "skip": 1, "invalid": 2}
+    reasons = {item["row"]: item["errors"] for item in job.check_summary["invalid"]}
+    assert set(reasons) == {6, 8}  # file rows: title, blank, header, then data from row 4
+    assert reasons[6][0][0] == "手机" or "手机" in reasons[6][0][0]
+    assert Customer.objects.count() == 0  # the dry run writes nothing
+
+    job = run(manager, job)
+    assert job.status == "done"
+    assert (job.created_count, job.skipped_count, job.invalid_count) == (2, 1, 2)
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    assert yunfan.level == "A" and yunfan.owner == manager
+    assert sorted(yunfan.tags.values_list("name", flat=True)) == ["老客户", "重点"]
+    contact = Contact.objects.get(customer=yunfan)
+    assert contact.mobile == "+8613800138000" and contact.is_primary
+    assert Customer.objects.get(name="上海星河贸易有限公司").level == "B"
+    assert yunfan.history.count() == 1 and contact.history.count() == 1
+    from kehu.core.search import search
+
+    assert search(manager, "云帆")[0][1] == [yunfan]  # indexed for search
+    assert ImportedRecord.objects.filter(job=job).count() == 4  # 2 customers + 2 contacts
+
+
+def test_importing_the_same_file_twice_creates_nothing_new(manager):
+    run(manager, checked(manager, csv_bytes(ROWS)))
+    before = (Customer.objects.count(), Contact.objects.count())
+    again = checked(manager, csv_bytes(ROWS))
+    assert again.check_summary["counts"]["create"] == 0
+    again = run(manager, again)
+    assert again.created_count == 0 and again.skipped_count == 3
+    assert (Customer.objects.count(), Contact.objects.count()) == before
+
+
+def test_update_strategy_changes_only_what_differs(manager):
+    run(manager, checked(manager, csv_bytes(ROWS[:2])))
+    changed = [["杭州云帆科技有限公司", "B", "宁波市", "", "", "", "", ""], ROWS[1]]
+    job = checked(manager, csv_bytes(changed), duplicates="update")
+    assert job.check_summary["counts"] == {"create": 0, "update": 1, "skip": 1, "invalid": 0}
+    job = run(manager, job)
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    assert (yunfan.level, yunfan.city, yunfan.version) == ("B", "宁波市", 2)
+    assert job.updated_count == 1 and yunfan.history.count() == 2
+
+
+def test_all_or_nothing_writes_nothing_when_a_row_is_invalid(manager):
+    job = checked(manager, csv_bytes(ROWS), mode="all")
+    job = run(manager, job)
+    assert job.status == "failed"
+    assert "4" in job.message  # the first invalid row is named (header is row 1)
+    assert Customer.objects.count() == 0 and ImportedRecord.objects.count() == 0
+    assert job.created_count == 0
+
+
+def test_valid_rows_mode_returns_the_invalid_rows_as_a_file_to_fix(manager):
+    job = run(manager, checked(manager, csv_bytes(ROWS)))
+    text = job.invalid_file.open("rb").read().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][: len(HEADER)] == HEADER and len(rows) == 3
+    assert rows[1][0] == "北京万象信息技术有限公司" and rows[1][-1]
+    fixed = [r[: len(HEADER)] for r in rows[1:]]
+    fixed[0][4], fixed[1][0] = "13600136000", "深圳前海物流有限公司"
+    again = run(manager, checked(manager, csv_bytes(fixed)))
+    assert again.created_count == 2 and again.invalid_count == 0
+
+
+def test_a_killed_import_leaves_whole_batches_and_resumes(manager, monkeypatch):
+    rows = [
+        [f"批量客户{i}有限公司", "C", "杭州市", f"联系人{i}", f"1380000{i:04d}", "", "", ""]
+        for i in range(10)
+    ]
+    job = checked(manager, csv_bytes(rows))
+    monkeypatch.setattr(importing, "BATCH", 4)
+    real_write = importing.CustomerImport.write
+    calls = {"n": 0}
+
+    def dies_in_the_second_batch(self, batch, ctx, *, job):
+        calls["n"] += 1
+        created = real_write(self, batch, ctx, job=job)
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the worker is killed before the batch commits
+        return created
+
+    monkeypatch.setattr(importing.CustomerImport, "write", dies_in_the_second_batch)
+    services.prepare_run(actor=manager, job=job)
+    with pytest.raises(KeyboardInterrupt):
+        services.run_import(job.pk)
+    job.refresh_from_db()
+    assert Customer.objects.count() == 4 == job.rows_done  # the first batch only, whole
+    assert Contact.objects.count() == 4
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+    job.refresh_from_db()
+    assert services.interrupted(job)
+    monkeypatch.setattr(importing.CustomerImport, "write", real_write)
+    job = run(manager, job)
+    assert job.status == "done" and job.created_count == 10
+    assert Customer.objects.count() == 10 and Contact.objects.count() == 10
+
+
+def test_cancel_stops_between_batches(manager):
+    job = checked(manager, csv_bytes(ROWS[:2]))
+    services.prepare_run(actor=manager, job=job)
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    job = services.run_import(job.pk)
+    assert job.status == "cancelled" and Customer.objects.count() == 0
+
+
+def test_undo_removes_what_the_import_created_but_not_what_others_use(manager):
+    from kehu.customers import services as customer_services
+
+    job = run(manager, checked(manager, csv_bytes(ROWS[:2])))
+    kept = Customer.objects.get(name="上海星河贸易有限公司")
+    product = customer_services.create_product(actor=manager, code="P1", name="网关", price="10")
+    customer_services.create_order(
+        actor=manager,
+        customer=kept,
+        ordered_on=timezone.localdate(),
+        lines=[customer_services.LineInput(product=product, quantity=1, unit_price=None)],
+    )
+    outcome = services.undo_import(actor=manager, job=job)
+    assert outcome["kept"] == 1
+    assert list(Customer.objects.values_list("name", flat=True)) == ["上海星河贸易有限公司"]
+    job.refresh_from_db()
+    assert job.status == "undone"
+
+
+def test_xlsx_with_numbers_for_phones_and_real_dates(manager, tmp_path: Path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "手机", "联系人", "满意度"])
+    sheet.append(["宁波海天机械有限公司", 13800138000, "钱七", 5])
+    sheet.append(["温州瓯江电器有限公司", 1.3900139e10, "孙八", 4])
+    path = tmp_path / "客户.xlsx"
+    book.save(path)
+    job = services.start_import(
+        actor=manager, upload=upload(path.read_bytes(), "客户.xlsx"), kind="customers"
+    )
+    assert job.file_kind == "xlsx"
+    job = run(manager, services.check_import(actor=manager, job=job))
+    assert sorted(Contact.objects.values_list("mobile", flat=True)) == [
+        "+8613800138000",
+        "+8613900139000",
+    ]
+    assert Customer.objects.get(name="宁波海天机械有限公司").satisfaction == 5
+
+
+def test_bad_files_are_refused_with_a_clear_message(manager):
+    from django.core.exceptions import ValidationError
+
+    for data, name in ((b"", "empty.csv"), (b"\x89PNG\r\n\x1a\n" + bytes(300), "photo.csv")):
+        with pytest.raises(ValidationError) as caught:
+            services.start_import(actor=manager, upload=upload(data, name), kind="customers")
+        assert caught.value.messages[0]
+    assert ImportJob.objects.count() == 0
+
+
+def test_people_who_may_not_create_customers_cannot_import_them(make_user):
+    from django.core.exceptions import PermissionDenied
+
+    support = make_user("support7", roles=("tech_support",))
+    with pytest.raises(PermissionDenied):
+        services.start_import(actor=support, upload=upload(csv_bytes(ROWS)), kind="customers")
+
+
+def test_the_mapping_is_remembered_for_the_next_file_from_the_same_source(manager):
+    job = services.start_import(actor=manager, upload=upload(csv_bytes(ROWS)), kind="customers")
+    mapping = dict(job.mapping)
+    mapping["2"] = "district"  # 城市 → district, on purpose
+    services.set_options(actor=manager, job=job, mapping=mapping)
+    later = services.start_import(
+        actor=manager, upload=upload(csv_bytes(ROWS[:1])), kind="customers"
+    )
+    assert later.mapping["2"] == "district"
+
+
+def test_a_mapping_without_the_required_column_is_refused(manager):
+    from django.core.exceptions import ValidationError
+
+    job = services.start_import(actor=manager, upload=upload(csv_bytes(ROWS)), kind="customers")
+    with pytest.raises(ValidationError) as caught:
+        services.set_options(actor=manager, job=job, mapping={"1": "level"})
+    assert "客户名称" in caught.value.messages[0] or "Customer name" in caught.value.messages[0]
