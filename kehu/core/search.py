@@ -11,6 +11,7 @@ matching for Latin letters and digits. Results always pass through the scoping d
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -41,10 +42,13 @@ def _cut(text: str) -> list[str]:
     return [w for w in _jieba.cut_for_search(text) if w.strip()]
 
 
-def _pinyin(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _pinyin(text: str) -> tuple[str, ...]:
+    """Pinyin syllables of a run or word; words (有限公司, 科技, 张伟…) repeat across names,
+    so the cache spares most of the cost of indexing a batch of imported records."""
     from pypinyin import lazy_pinyin
 
-    return [p.lower() for p in lazy_pinyin(text) if p.strip()]
+    return tuple(p.lower() for p in lazy_pinyin(text) if p.strip())
 
 
 def cjk_grams(run: str) -> set[str]:

@@ -99,10 +99,11 @@ def set_options(request: HttpRequest, job_id: int, payload: ImportOptions) -> An
     return _out(job)
 
 
-@router.post("/imports/{job_id}/check", response=ImportOut)
+@router.post("/imports/{job_id}/check", response={202: ImportOut})
 def check(request: HttpRequest, job_id: int) -> Any:
-    """The dry run: counts of rows to create, update, skip, and every invalid row's reasons."""
-    return _out(services.check_import(actor=request.auth, job=_job(request, job_id)))
+    """Start the dry run (counts of rows to create, update, skip, and every invalid row's
+    reasons, in ``check_summary`` once the status is ``checked``)."""
+    return Status(202, _out(services.queue_check(actor=request.auth, job=_job(request, job_id))))
 
 
 @router.post("/imports/{job_id}/run", response={202: ImportOut})

@@ -341,25 +341,57 @@ def _in_batches(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
         yield values[start : start + size]
 
 
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Plain INSERTs of rows given as {attname: value}, for rows whose ids nobody needs back
+    (history, search entries, the import's own bookkeeping): values are prepared by the
+    fields as Django would, without building a model instance and compiling an INSERT per
+    row — a third of an import's time otherwise."""
+    from django.db import connection
+
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from models
+    prepared = []
+    for row in rows:
+        values = []
+        for f in fields:
+            value = row.get(f.attname)
+            if value is None and f.has_default():
+                value = f.get_default()
+            values.append(f.get_db_prep_save(value, connection))
+        prepared.append(values)
+    with connection.cursor() as cursor:
+        for chunk in _in_batches(prepared, 1000):
+            cursor.executemany(sql, chunk)
+
+
 def _history(model: type[models.Model], objs: list[Any], actor: Any, reason: str) -> None:
     """History rows for records written in bulk (simple-history does not see bulk writes)."""
     if not objs:
         return
     history_model = model.history.model  # type: ignore[attr-defined]
     now = timezone.now()
-    entries = []
+    tracked = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if any(h.attname == f.attname for h in history_model._meta.concrete_fields)
+    ]
+    user_id = getattr(actor, "pk", None)
+    rows = []
     for obj in objs:
-        entry = history_model(
+        row = {name: getattr(obj, name) for name in tracked}
+        row.update(
             history_date=now,
             history_type="+" if getattr(obj, "_imported_new", True) else "~",
-            history_user_id=getattr(actor, "pk", None),
+            history_user_id=user_id,
             history_change_reason=reason,
         )
-        for f in model._meta.concrete_fields:
-            if hasattr(entry, f.attname):
-                setattr(entry, f.attname, getattr(obj, f.attname))
-        entries.append(entry)
-    history_model.objects.bulk_create(entries, batch_size=500)
+        rows.append(row)
+    insert_rows(history_model, rows)
 
 
 def _index(model: type[models.Model], objs: list[Any], *, new: bool) -> None:
@@ -377,16 +409,16 @@ def _index(model: type[models.Model], objs: list[Any], *, new: bool) -> None:
             search.index(obj)
         return
     ct = ContentType.objects.get_for_model(model)
-    SearchEntry.objects.bulk_create(
+    insert_rows(
+        SearchEntry,
         [
-            SearchEntry(
-                content_type=ct,
-                object_id=obj.pk,
-                tokens=" ".join(sorted(searchable.tokens(obj))),
-            )
+            {
+                "content_type_id": ct.pk,
+                "object_id": obj.pk,
+                "tokens": " ".join(sorted(searchable.tokens(obj))),
+            }
             for obj in objs
         ],
-        batch_size=500,
     )
 
 

@@ -18,6 +18,7 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")

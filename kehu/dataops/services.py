@@ -259,12 +259,42 @@ class CheckResult:
     samples: dict[str, list[dict[str, Any]]]
 
 
-def check_import(*, actor: Any, job: ImportJob) -> ImportJob:
-    """The dry run: every row read, validated and matched; nothing written but the summary."""
-    _editable(actor, job)
+def queue_check(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Start the dry run in the background (a big file takes a while); its progress and then
+    its summary are on the job."""
+    _ready_to_check(actor, job)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.CHECKING, rows_done=0, heartbeat_at=timezone.now()
+    )
+    from kehu.dataops.tasks import check_import_task
+
+    transaction.on_commit(lambda: check_import_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _ready_to_check(actor: Any, job: ImportJob) -> None:
+    if job.status != ImportJob.Status.CHECKING:
+        _editable(actor, job)
     if not job.mapping:
         raise ValidationError(_("Map the columns first."), code="mapping")
     _clean_mapping(job, job.mapping)
+
+
+def check_import(*, actor: Any, job: ImportJob) -> ImportJob:
+    """The dry run: every row read, validated and matched; nothing written but the summary."""
+    _ready_to_check(actor, job)
+    try:
+        return _check(actor, job)
+    except ValidationError as exc:
+        job.status = ImportJob.Status.UPLOADED
+        job.message = "; ".join(exc.messages)
+        job.rows_done = 0
+        job.save(update_fields=["status", "message", "rows_done"])
+        raise
+
+
+def _check(actor: Any, job: ImportJob) -> ImportJob:
     kind = importing.import_type(job.kind)
     ctx = importing.Context(actor)
     counts = {"create": 0, "update": 0, "skip": 0, "invalid": 0}
@@ -276,6 +306,9 @@ def check_import(*, actor: Any, job: ImportJob) -> ImportJob:
         _decide(job, rows, kind, ctx)
         if job.duplicates == ImportJob.Duplicates.UPDATE:
             _preview_updates(kind, rows)
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_done=total + len(rows), heartbeat_at=timezone.now()
+        )
         for row in rows:
             total += 1
             counts[row.action] += 1
@@ -302,7 +335,9 @@ def check_import(*, actor: Any, job: ImportJob) -> ImportJob:
         "checked_at": timezone.now().isoformat(),
     }
     job.status = ImportJob.Status.CHECKED
-    job.save(update_fields=["total_rows", "check_summary", "status"])
+    job.rows_done = 0
+    job.message = ""
+    job.save(update_fields=["total_rows", "check_summary", "status", "rows_done", "message"])
     return job
 
 
@@ -375,7 +410,11 @@ def prepare_run(*, actor: Any, job: ImportJob) -> ImportJob:
 
 def interrupted(job: ImportJob) -> bool:
     """A run whose worker stopped (killed, machine restarted) without finishing."""
-    if job.status not in {ImportJob.Status.RUNNING, ImportJob.Status.QUEUED}:
+    if job.status not in {
+        ImportJob.Status.RUNNING,
+        ImportJob.Status.QUEUED,
+        ImportJob.Status.CHECKING,
+    }:
         return False
     beat = job.heartbeat_at or job.started_at or job.created_at
     return (timezone.now() - beat).total_seconds() > 120
@@ -488,9 +527,9 @@ def _write_all(
                 if bad is not None:
                     raise _Invalid(bad)
             created = kind.write(rows, ctx, job=job)
-            ImportedRecord.objects.bulk_create(
-                [ImportedRecord(job=job, row=n, model=m, object_id=pk) for n, m, pk in created],
-                batch_size=1000,
+            importing.insert_rows(
+                ImportedRecord,
+                [{"job_id": job.pk, "row": n, "model": m, "object_id": pk} for n, m, pk in created],
             )
             counts = {"create": 0, "update": 0, "skip": 0, "invalid": 0}
             for r in rows:

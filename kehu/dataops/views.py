@@ -153,7 +153,7 @@ def _post_options(request: HttpRequest, job: ImportJob, kind: importing.ImportTy
             duplicates=request.POST.get("duplicates"),
             mode=request.POST.get("mode"),
         )
-        services.check_import(actor=request.user, job=job)
+        services.queue_check(actor=request.user, job=job)
     except ValidationError as exc:
         context = _context(job, kind)
         context["error"] = exc.messages[0]
@@ -192,8 +192,8 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
         "dataops/import_detail.html#progress",
         {"job": job, "progress": progress(job), "interrupted": services.interrupted(job)},
     )
-    if job.finished:
-        response["HX-Refresh"] = "true"  # the result page replaces the bar
+    if job.finished or job.status not in {"checking", "queued", "running"}:
+        response["HX-Refresh"] = "true"  # the summary or the result replaces the bar
     return response
 
 
