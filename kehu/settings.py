@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
+    "kehu.dataops",
 ]
 
 MIDDLEWARE = [

@@ -66,6 +66,7 @@ urlpatterns = [
     path("notifications/bell/", core_views.bell, name="notifications_bell"),
     path("notifications/read/", core_views.mark_all_read, name="notifications_read"),
     path("customers/", include("kehu.customers.urls")),
+    path("data/", include("kehu.dataops.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
