@@ -29,6 +29,7 @@ def _tags(request: Any) -> QuerySet[Tag]:
 
 
 class CustomerFilter(django_filters.FilterSet):
+    scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # distinct=False: none of these can repeat a row, and DISTINCT would stop the database from
     # walking the sort index on a million customers.
@@ -119,10 +120,12 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def invalid_value(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
-        """At most the first ``quality.FIX_LIST_LIMIT`` invalid ones: a list to work through."""
+        """The invalid ones, a list to work through (bounded, see ``quality.Scan``)."""
         if not value:
             return queryset
-        return queryset.filter(pk__in=quality.invalid_customer_ids(queryset, value))
+        scan = quality.invalid_customers(queryset, value)
+        self.scan_note = scan.note(str(_("customers")))
+        return queryset.filter(pk__in=scan.ids)
 
     def in_city(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
         """The city as written in the profile; ``杭州`` finds ``杭州市``. An exact match walks the
@@ -197,6 +200,7 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class ContactFilter(django_filters.FilterSet):
+    scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
     owner = django_filters.ModelMultipleChoiceFilter(
@@ -231,10 +235,12 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(quality.contact_missing(value)) if value else queryset
 
     def invalid_value(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
-        """At most the first ``quality.FIX_LIST_LIMIT`` invalid ones: a list to work through."""
+        """The invalid ones, a list to work through (bounded, see ``quality.Scan``)."""
         if not value:
             return queryset
-        return queryset.filter(pk__in=quality.invalid_contact_ids(queryset, value))
+        scan = quality.invalid_contacts(queryset, value)
+        self.scan_note = scan.note(str(_("contacts")))
+        return queryset.filter(pk__in=scan.ids)
 
     def birthday_in(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
         today = timezone.localdate()

@@ -13,7 +13,8 @@ lists of invalid records are found by streaming just the columns needed, in prim
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -22,8 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from kehu.customers import validators
 from kehu.customers.models import Contact, Customer
 
-# The fix-it lists of invalid records stop after this many: fix them and reload for more.
+# A fix-it list of invalid records stops after this many (fix them and reload for more), and
+# reads at most SCAN_LIMIT rows: a few seconds, however large the table.
 FIX_LIST_LIMIT = 1000
+SCAN_LIMIT = 200_000
 CHUNK = 2000
 
 CUSTOMER_MISSING = [
@@ -105,43 +108,59 @@ def uscc_invalid(code: str) -> bool:
     return bool(code) and not validators.uscc_is_valid(code)
 
 
-def _stream(queryset: QuerySet[Any], *fields: str) -> Iterator[tuple[Any, ...]]:
-    """``(pk, *fields)`` of every row, in primary-key order, a chunk at a time."""
-    rows = queryset.order_by("pk").values_list("pk", *fields)
-    return rows.iterator(chunk_size=CHUNK)
+@dataclass
+class Scan:
+    """What a search for invalid records found, and whether it read every candidate row."""
+
+    ids: list[int] = field(default_factory=list)
+    complete: bool = True  # False: stopped after SCAN_LIMIT rows, later rows unread
+    full: bool = False  # True: stopped at the FIX_LIST_LIMIT-th invalid record
+
+    def note(self, noun: str) -> str:
+        """A sentence for the list when it does not show every invalid record."""
+        if self.full:
+            return _("The first %(n)s are listed; fix them and reload for more.") % {
+                "n": f"{FIX_LIST_LIMIT:,}"
+            }
+        if not self.complete:
+            return _(
+                "Only the first %(n)s %(noun)s were checked; narrow the list (for example by "
+                "customer manager) to check the others."
+            ) % {"n": f"{SCAN_LIMIT:,}", "noun": noun}
+        return ""
 
 
-def invalid_contact_ids(
-    queryset: QuerySet[Contact], key: str, *, limit: int = FIX_LIST_LIMIT
-) -> list[int]:
-    """Ids of the first ``limit`` contacts of ``queryset`` whose ``key`` (``phone``: mobile,
-    second mobile or landline; ``email``) is on file but not valid."""
-    found: list[int] = []
+def _scan(queryset: QuerySet[Any], fields: tuple[str, ...], invalid: Callable[..., bool]) -> Scan:
+    """Read ``(pk, *fields)`` in primary-key order, a chunk at a time, keeping the ids of the
+    rows ``invalid`` flags: at most FIX_LIST_LIMIT of them, from at most SCAN_LIMIT rows (a
+    page never validates a million numbers)."""
+    scan = Scan()
+    rows = queryset.order_by("pk").values_list("pk", *fields)[: SCAN_LIMIT + 1]
+    for read, (pk, *values) in enumerate(rows.iterator(chunk_size=CHUNK)):
+        if read == SCAN_LIMIT:
+            scan.complete = False
+            break
+        if invalid(*values):
+            scan.ids.append(pk)
+            if len(scan.ids) >= FIX_LIST_LIMIT:
+                scan.full = True
+                break
+    return scan
+
+
+def invalid_contacts(queryset: QuerySet[Contact], key: str) -> Scan:
+    """Contacts of ``queryset`` whose ``key`` (``phone``: mobile, second mobile or landline;
+    ``email``) is on file but not valid."""
     if key == "phone":
-        for pk, *numbers in _stream(queryset.filter(contact_has("phone")), *PHONE_FIELDS):
-            if phones_invalid(*numbers):
-                found.append(pk)
-                if len(found) >= limit:
-                    break
-    elif key == "email":
-        for pk, email in _stream(queryset.filter(contact_has("email")), "email"):
-            if email_invalid(email):
-                found.append(pk)
-                if len(found) >= limit:
-                    break
-    return found
+        return _scan(queryset.filter(contact_has("phone")), PHONE_FIELDS, phones_invalid)
+    if key == "email":
+        return _scan(queryset.filter(contact_has("email")), ("email",), email_invalid)
+    return Scan()
 
 
-def invalid_customer_ids(
-    queryset: QuerySet[Customer], key: str, *, limit: int = FIX_LIST_LIMIT
-) -> list[int]:
-    """Ids of the first ``limit`` customers of ``queryset`` whose ``key`` (``uscc``) is on file
-    but not valid (wrong length or characters, or a check character that does not match)."""
-    found: list[int] = []
+def invalid_customers(queryset: QuerySet[Customer], key: str) -> Scan:
+    """Customers of ``queryset`` whose ``key`` (``uscc``) is on file but not valid (wrong
+    length or characters, or a check character that does not match)."""
     if key == "uscc":
-        for pk, code in _stream(queryset.exclude(uscc=""), "uscc"):
-            if uscc_invalid(code):
-                found.append(pk)
-                if len(found) >= limit:
-                    break
-    return found
+        return _scan(queryset.exclude(uscc=""), ("uscc",), uscc_invalid)
+    return Scan()

@@ -258,3 +258,33 @@ def test_contact_and_interaction_tables_filter(client, user, make_user, make_cus
         assert len(rows(f"/customers/interactions/?{query}")) == 1, query
     assert rows("/customers/interactions/?kind=call") == set()
     assert rows("/customers/interactions/?customer=不存在的客户") == set()
+
+
+def test_invalid_format_lists_are_bounded_and_say_so(client, user, make_customer, monkeypatch):
+    from kehu.customers import quality
+
+    customer = make_customer(user, name="格式上限客户")
+    for i in range(3):
+        contact = services.add_contact(
+            actor=user, customer=customer, name=f"号码{i}", mobile=f"1380013800{i}"
+        )
+        Contact.objects.filter(pk=contact.pk).update(mobile=f"12{i}")
+    client.force_login(user)
+
+    def listed():
+        response = client.get("/customers/contacts/?invalid=phone")
+        note = response.context["filterset"].scan_note
+        return {str(r) for r in response.context["page"].items}, note
+
+    assert listed() == ({"号码0", "号码1", "号码2"}, "")
+    monkeypatch.setattr(quality, "FIX_LIST_LIMIT", 2)
+    rows, note = listed()
+    assert rows == {"号码0", "号码1"} and note
+    monkeypatch.setattr(quality, "FIX_LIST_LIMIT", 1000)
+    monkeypatch.setattr(quality, "SCAN_LIMIT", 1)
+    rows, note = listed()
+    assert rows == {"号码0"} and note
+    assert (
+        'data-testid="scan-note"'
+        in client.get("/customers/contacts/?invalid=phone").content.decode()
+    )
