@@ -178,6 +178,9 @@ def check_rows(audit: DataAudit, user: Any) -> list[CheckRow]:
     counted = results.get("checks", {})
     before = (audit.previous.results or {}).get("checks", {}) if audit.previous else {}
     stale_days = int(results.get("stale_days", audit.stale_days))
+    if audit.previous and audit.previous.stale_days != stale_days:
+        # "No contact in 60 days" then and "in 90 days" now are not the same question.
+        before = {k: v for k, v in before.items() if k != "stale"}
     linked = links_apply(audit, user)
     rows = []
     for check in CHECKS:

@@ -94,7 +94,7 @@ def run_audit(request: HttpRequest) -> HttpResponse:
     if audit.status == DataAudit.Status.DONE:
         messages.success(
             request,
-            _("Audit finished: score %(score)s.")
+            _("Data audit finished: score %(score)s")
             % {"score": "—" if audit.score is None else f"{audit.score:g}"},
         )
         return HttpResponseRedirect(audit.get_absolute_url())

@@ -142,6 +142,9 @@ def test_no_owner_stale_and_overdue_follow_ups(people):
     again = org_audit()
     assert counts(again)["stale"] == (2, 3)
     assert again.stale_days == 30
+    rows = {r.key: r for r in selectors.check_rows(again, people.director)}
+    assert rows["stale"].change is None  # 90 days then, 30 now: not comparable
+    assert rows["no_owner"].change == 0
     row = next(r for r in selectors.check_rows(again, people.director) if r.key == "stale")
     assert row.url == "/customers/?stale=30" and "30" in row.label
 
