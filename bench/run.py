@@ -104,6 +104,10 @@ def filter_samples(staff: dict[str, Any]) -> dict[str, str]:
         "stale": "stale=180",
         "follow_up": "follow_up=overdue",
         "has_orders": "has_orders=false",
+        # the data audit's fix-it lists
+        "missing": "missing=website",
+        "duplicate": "duplicate=true",
+        "invalid": "invalid=uscc",
     }
 
 

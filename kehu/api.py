@@ -15,11 +15,14 @@ from kehu.core.apisupport import install_error_handlers
 from kehu.customers.api import router as customers_router
 from kehu.customers.orders_api import router as orders_router
 from kehu.dataops.api import router as imports_router
+from kehu.dataops.audit_api import router as audit_router
 
 # The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
 AREAS = {
     "/api/v1/customers": "customers",
     "/api/v1/imports": "customers",
+    # An audit reads customer data: the same token scope (write runs one).
+    "/api/v1/data-audits": "customers",
     "/api/v1/me": "account",
     "/api/v1/users": "account",
     "/api/v1/teams": "account",
@@ -75,3 +78,4 @@ api.add_router("/", customers_router)
 api.add_router("/", orders_router)
 api.add_router("/", imports_router)
 api.add_router("/", accounts_router)
+api.add_router("/", audit_router)

@@ -5,6 +5,7 @@ kehu worker       a job worker (run as many as you like in team mode)
 kehu migrate      create or upgrade the database
 kehu demo         load the demo company (idempotent)
 kehu createadmin  create an administrator
+kehu audit        audit the quality of the customer data (organisation-wide) and print it
 kehu manage …     any Django management command
 """
 
@@ -19,6 +20,7 @@ SHORTCUTS = {
     "migrate": "migrate",
     "demo": "demo",
     "createadmin": "createadmin",
+    "audit": "audit",
 }
 
 

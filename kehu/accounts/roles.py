@@ -16,6 +16,8 @@ CUSTOMER_TYPES = ("customer", "contact", "interaction", "order", "return")
 PRODUCT_READ = ["product.view", "product.export"]
 PRODUCT_WRITE = ["product.create", "product.change", "product.delete"]
 ADMIN_PERMISSIONS = ("manage_users", "manage_teams", "manage_roles", "view_audit_log")
+# Monthly or quarterly data-quality audits (seed 004): whoever answers for the data.
+DATA_AUDIT = "run_data_audit"
 
 
 def _perms(types: tuple[str, ...], actions: tuple[str, ...]) -> list[str]:
@@ -33,6 +35,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
             *PRODUCT_WRITE,
             "view_financials",
             *ADMIN_PERMISSIONS,
+            DATA_AUDIT,
         ],
         "all",
         True,
@@ -46,6 +49,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
             *PRODUCT_WRITE,
             "view_financials",
             "view_audit_log",
+            DATA_AUDIT,
         ],
         "all",
         True,
@@ -53,7 +57,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
     "customer_manager": (
         _("Customer manager"),
         _("Owns customer relationships and project progress for a team."),
-        _perms(CUSTOMER_TYPES, ("view", "create", "change", "export", "assign")),
+        [*_perms(CUSTOMER_TYPES, ("view", "create", "change", "export", "assign")), DATA_AUDIT],
         "team",
         False,
     ),
@@ -136,3 +140,21 @@ def grant(role_model: Any, types: tuple[str, ...]) -> None:
             scopes.setdefault(key, defaults["scopes"].get(key, "none"))
         role.scopes = scopes
         role.save(update_fields=["permissions", "scopes"])
+
+
+def grant_permissions(role_model: Any, codes: tuple[str, ...]) -> None:
+    """Give the shipped roles the global permissions ``codes`` their defaults include, for
+    permissions added after the roles were created (keeps an administrator's other changes)."""
+    for role in role_model.objects.filter(code__in=list(DEFAULT_ROLES)):
+        new = set(codes) & set(role_defaults(role.code)["permissions"])
+        if new - set(role.permissions or []):
+            role.permissions = sorted(set(role.permissions or []) | new)
+            role.save(update_fields=["permissions"])
+
+
+def revoke_permissions(role_model: Any, codes: tuple[str, ...]) -> None:
+    """Undo :func:`grant_permissions`: take ``codes`` from the shipped roles."""
+    for role in role_model.objects.filter(code__in=list(DEFAULT_ROLES)):
+        if set(codes) & set(role.permissions or []):
+            role.permissions = sorted(set(role.permissions or []) - set(codes))
+            role.save(update_fields=["permissions"])

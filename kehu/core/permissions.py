@@ -41,6 +41,7 @@ GLOBAL_PERMISSIONS: dict[str, Promise] = {
     "manage_teams": _("Manage teams"),
     "manage_roles": _("Manage roles and permissions"),
     "view_audit_log": _("View the audit log"),
+    "run_data_audit": _("Run and read data-quality audits of the customers one can see"),
 }
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.customers import quality
 from kehu.customers.models import Contact, Customer, Interaction, Order, Tag
 
 
@@ -28,6 +29,7 @@ def _tags(request: Any) -> QuerySet[Tag]:
 
 
 class CustomerFilter(django_filters.FilterSet):
+    scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # distinct=False: none of these can repeat a row, and DISTINCT would stop the database from
     # walking the sort index on a million customers.
@@ -39,7 +41,12 @@ class CustomerFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices, label=_("Kind"))
     owner = django_filters.ModelMultipleChoiceFilter(
-        queryset=_active_users, label=_("Customer manager"), method="owned", distinct=False
+        queryset=_active_users,
+        label=_("Customer manager"),
+        method="owned",
+        distinct=False,
+        null_value="none",
+        null_label=_("No customer manager"),
     )
     team = django_filters.ModelChoiceFilter(queryset=_teams, method="in_team", label=_("Team"))
     tag = django_filters.ModelMultipleChoiceFilter(
@@ -67,6 +74,16 @@ class CustomerFilter(django_filters.FilterSet):
         ],
     )
     has_orders = django_filters.BooleanFilter(method="with_orders", label=_("Has bought"))
+    missing = django_filters.ChoiceFilter(
+        method="missing_value", label=_("Missing"), choices=quality.CUSTOMER_MISSING
+    )
+    duplicate = django_filters.BooleanFilter(
+        method="possible_duplicate", label=_("Possible duplicate")
+    )
+    # Last: it reads the rows the other filters left, in Python (see kehu.customers.quality).
+    invalid = django_filters.ChoiceFilter(
+        method="invalid_value", label=_("Not valid"), choices=quality.CUSTOMER_INVALID
+    )
 
     class Meta:
         model = Customer
@@ -84,7 +101,32 @@ class CustomerFilter(django_filters.FilterSet):
             "stale",
             "follow_up",
             "has_orders",
+            "missing",
+            "duplicate",
+            "invalid",
         ]
+
+    def missing_value(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
+        return queryset.filter(quality.customer_missing(value)) if value else queryset
+
+    def possible_duplicate(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        """Customers sharing a credit code, name, distinctive name, contact mobile or e-mail
+        with another customer the user may see (what the duplicates report groups)."""
+        if value is None:
+            return queryset
+        from kehu.customers.selectors import duplicate_condition
+
+        # Duplicates among everything the user may see, not only among the rows left so far.
+        condition = duplicate_condition(self.queryset)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def invalid_value(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
+        """The invalid ones, a list to work through (bounded, see ``quality.Scan``)."""
+        if not value:
+            return queryset
+        scan = quality.invalid_customers(queryset, value)
+        self.scan_note = scan.note(str(_("customers")))
+        return queryset.filter(pk__in=scan.ids)
 
     def in_city(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
         """The city as written in the profile; ``杭州`` finds ``杭州市``. An exact match walks the
@@ -107,9 +149,16 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(Exists(links))
 
     def owned(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
+        """Customers of the chosen managers, and/or with none ("none")."""
         from kehu.core.scoping import owned_by
 
-        return queryset.filter(owned_by("owner", {u.pk for u in value})) if value else queryset
+        if not value:
+            return queryset
+        ids = {u.pk for u in value if hasattr(u, "pk")}
+        condition = owned_by("owner", ids) if ids else Q(pk__in=[])
+        if any(not hasattr(u, "pk") for u in value):
+            condition |= Q(owner__isnull=True)
+        return queryset.filter(condition)
 
     def in_team(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         """Customers owned by a member of the team or of any team below it."""
@@ -141,7 +190,7 @@ class CustomerFilter(django_filters.FilterSet):
         if value in (None, ""):
             return queryset
         cutoff = timezone.now() - dt.timedelta(days=int(value))
-        return queryset.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
+        return queryset.filter(quality.not_contacted_since(cutoff))
 
     def with_orders(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         if value is None:
@@ -157,7 +206,7 @@ class CustomerFilter(django_filters.FilterSet):
     def follow_up_state(self, queryset: QuerySet[Customer], name: str, value: Any) -> Any:
         now = timezone.now()
         if value == "overdue":
-            return queryset.filter(next_follow_up_at__lt=now)
+            return queryset.filter(quality.follow_up_overdue(now))
         if value == "today":
             end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
             return queryset.filter(next_follow_up_at__gte=now, next_follow_up_at__lte=end)
@@ -171,6 +220,7 @@ class CustomerFilter(django_filters.FilterSet):
 
 
 class ContactFilter(django_filters.FilterSet):
+    scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
     owner = django_filters.ModelMultipleChoiceFilter(
@@ -189,10 +239,28 @@ class ContactFilter(django_filters.FilterSet):
         label=_("Reachable by"),
         choices=[("mobile", _("Mobile")), ("email", _("E-mail")), ("none", _("Nothing on file"))],
     )
+    missing = django_filters.ChoiceFilter(
+        method="missing_value", label=_("Missing"), choices=quality.CONTACT_MISSING
+    )
+    # Last: it reads the rows the other filters left, in Python (see kehu.customers.quality).
+    invalid = django_filters.ChoiceFilter(
+        method="invalid_value", label=_("Not valid"), choices=quality.CONTACT_INVALID
+    )
 
     class Meta:
         model = Contact
-        fields = ["q", "is_primary", "owner", "birthday", "reachable"]
+        fields = ["q", "is_primary", "owner", "birthday", "reachable", "missing", "invalid"]
+
+    def missing_value(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
+        return queryset.filter(quality.contact_missing(value)) if value else queryset
+
+    def invalid_value(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
+        """The invalid ones, a list to work through (bounded, see ``quality.Scan``)."""
+        if not value:
+            return queryset
+        scan = quality.invalid_contacts(queryset, value)
+        self.scan_note = scan.note(str(_("contacts")))
+        return queryset.filter(pk__in=scan.ids)
 
     def birthday_in(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
         today = timezone.localdate()

@@ -277,12 +277,69 @@ class DuplicateGroup:
     customers: list[Customer]
 
 
+# What makes customers probable duplicates: a shared value of the customer's own column, or a
+# contact detail shared by contacts of different customers.
+DUPLICATE_CUSTOMER_FIELDS = ("uscc", "name_key", "core_key")
+DUPLICATE_CONTACT_FIELDS = ("mobile", "email")
+
+
+def _repeated_keys(visible: QuerySet[Customer], field: str) -> QuerySet[Any]:
+    """Values of ``field`` that more than one customer of ``visible`` has (one GROUP BY over
+    an indexed column), most repeated first."""
+    from django.db.models import Count
+
+    return (
+        visible.exclude(**{field: ""})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("-n", field)
+    )
+
+
+def _shared_contact_keys(
+    visible: QuerySet[Customer], field: str
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """Contacts of ``visible`` with their key ``k`` for ``field`` (e-mails compared in lower
+    case), and the keys that contacts of more than one customer share."""
+    from django.db.models import Count
+    from django.db.models.functions import Lower
+
+    expr = models.F(field) if field == "mobile" else Lower(field)
+    rows = (
+        Contact.objects.filter(customer__in=visible.values("pk"))
+        .exclude(**{field: ""})
+        .annotate(k=expr)
+    )
+    keys = (
+        rows.order_by()
+        .values("k")
+        .annotate(n=Count("customer", distinct=True))
+        .filter(n__gt=1)
+        .order_by("-n", "k")
+    )
+    return rows, keys
+
+
+def duplicate_condition(visible: QuerySet[Customer]) -> models.Q:
+    """The customers of ``visible`` that :func:`duplicate_groups` would put in a group (all of
+    them, not only the first groups): the table's "possible duplicate" filter and the data
+    audit's duplicate count."""
+    condition = models.Q(pk__in=[])
+    for field in DUPLICATE_CUSTOMER_FIELDS:
+        keys = _repeated_keys(visible, field).values(field)
+        condition |= models.Q(**{f"{field}__in": keys})
+    for field in DUPLICATE_CONTACT_FIELDS:
+        rows, shared = _shared_contact_keys(visible, field)
+        condition |= models.Q(pk__in=rows.filter(k__in=shared.values("k")).values("customer_id"))
+    return condition
+
+
 def duplicate_groups(user: Any, *, limit: int = 50, per_group: int = 8) -> list[DuplicateGroup]:
     """Groups of probable duplicates among the customers ``user`` may see: the same Unified
     Social Credit Code, name, distinctive name, contact mobile or e-mail. Each check is one
     GROUP BY over an indexed column, so the report stays usable on large tables."""
-    from django.db.models import Count
-    from django.db.models.functions import Lower
     from django.utils.translation import gettext as _
 
     visible = customers_visible_to(user)
@@ -295,40 +352,24 @@ def duplicate_groups(user: Any, *, limit: int = 50, per_group: int = 8) -> list[
             seen.add(group)
             found.append((reason, key, sorted(group)))
 
-    for field, reason in (
-        ("uscc", _("Same Unified Social Credit Code")),
-        ("name_key", _("Same name")),
-        ("core_key", _("Similar name")),
-    ):
-        keys = (
-            visible.exclude(**{field: ""})
-            .values(field)
-            .annotate(n=Count("id"))
-            .filter(n__gt=1)
-            .order_by("-n", field)
-            .values_list(field, flat=True)[:limit]
-        )
-        for key in keys:
+    reasons = {
+        "uscc": _("Same Unified Social Credit Code"),
+        "name_key": _("Same name"),
+        "core_key": _("Similar name"),
+        "mobile": _("Same contact mobile"),
+        "email": _("Same contact e-mail"),
+    }
+    for field in DUPLICATE_CUSTOMER_FIELDS:
+        for key in _repeated_keys(visible, field).values_list(field, flat=True)[:limit]:
             ids = list(visible.filter(**{field: key}).values_list("pk", flat=True)[:per_group])
-            add(reason, key, ids)
-    contacts = Contact.objects.filter(customer__in=visible.values("pk"))
-    for field, expr, reason in (
-        ("mobile", models.F("mobile"), _("Same contact mobile")),
-        ("email", Lower("email"), _("Same contact e-mail")),
-    ):
-        rows = contacts.exclude(**{field: ""}).annotate(k=expr)
-        keys = (
-            rows.values("k")
-            .annotate(n=Count("customer", distinct=True))
-            .filter(n__gt=1)
-            .order_by("-n", "k")
-            .values_list("k", flat=True)[:limit]
-        )
-        for key in keys:
+            add(reasons[field], key, ids)
+    for field in DUPLICATE_CONTACT_FIELDS:
+        rows, shared = _shared_contact_keys(visible, field)
+        for key in shared.values_list("k", flat=True)[:limit]:
             ids = list(
                 rows.filter(k=key).values_list("customer_id", flat=True).distinct()[:per_group]
             )
-            add(reason, key, ids)
+            add(reasons[field], key, ids)
     customers = visible.in_bulk([pk for _r, _k, ids in found for pk in ids])
     return [
         DuplicateGroup(reason, key, [customers[pk] for pk in ids if pk in customers])

@@ -7,6 +7,7 @@ not match, which some early codes fail) is a *warning* returned to the caller, n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -48,6 +49,43 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
             params={"value": text},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_is_valid(raw: str, *, region: str | None = None) -> bool:
+    """Whether ``raw`` is a number :func:`normalize_phone` would accept (as typed or stored).
+
+    For checking stored data in bulk (the data-quality audit): no exception, no message, and
+    repeated values (placeholders such as ``13800000000``) are parsed once.
+    """
+    return _phone_is_valid((raw or "").strip(), region or settings.KEHU_PHONE_REGION)
+
+
+@functools.lru_cache(maxsize=65536)
+def _phone_is_valid(text: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def email_is_valid(raw: str) -> bool:
+    """Whether ``raw`` passes the same check as the e-mail fields of the forms."""
+    from django.core.validators import validate_email
+
+    try:
+        validate_email((raw or "").strip())
+    except ValidationError:
+        return False
+    return True
+
+
+def uscc_is_valid(raw: str) -> bool:
+    """Whether ``raw`` is a well-formed Unified Social Credit Code whose check character matches
+    (GB 32100-2015), after the normalisation :func:`clean_uscc` applies."""
+    code = (raw or "").strip().upper().replace(" ", "")
+    if len(code) != 18 or any(c not in USCC_CHARSET for c in code):
+        return False
+    return uscc_check_character(code[:17]) == code[17]
 
 
 def uscc_check_character(first17: str) -> str:

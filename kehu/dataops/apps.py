@@ -8,7 +8,22 @@ class DataopsConfig(AppConfig):
     verbose_name = _("Data in and out")
 
     def ready(self) -> None:
+        from kehu.core import scoping
         from kehu.core.navigation import NavItem, register
+        from kehu.dataops import audit_selectors
+        from kehu.dataops.models import DataAudit
+
+        scoping.register(DataAudit, audit_selectors.audit_policy)
+        register(
+            NavItem(
+                "data_audit",
+                _("Data audit"),
+                "dataops:audit",
+                "clipboard-check",
+                order=60,
+                visible=audit_selectors.may_audit,
+            )
+        )
 
         register(
             NavItem(

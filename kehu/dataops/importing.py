@@ -352,7 +352,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from models
     prepared = []

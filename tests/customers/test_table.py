@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kehu.customers import services
 from kehu.customers.filters import CustomerFilter
-from kehu.customers.models import Customer
+from kehu.customers.models import Contact, Customer
 
 
 @pytest.fixture
@@ -29,10 +29,20 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
     team.members.add(rep, manager)
     now = timezone.now()
     a = make_customer(
-        manager, name="甲公司", level="A", status="active", source="展会", purchase_intent="high"
+        manager,
+        name="甲公司",
+        level="A",
+        status="active",
+        source="展会",
+        purchase_intent="high",
+        industry="制造业",
     )
-    b = make_customer(rep, name="乙公司", level="B", city="广州市", kind="individual")
+    b = make_customer(
+        rep, name="乙公司", level="B", city="广州市", kind="individual", uscc="91440300708461136U"
+    )
     c = make_customer(manager, name="丙公司", level="C")
+    services.add_contact(actor=manager, customer=a, name="甲联系人", mobile="13700000001")
+    services.add_contact(actor=manager, customer=c, name="丙联系人", mobile="13700000001")
     Customer.objects.filter(pk=a.pk).update(
         last_contact_at=now - dt.timedelta(days=40), next_follow_up_at=now - dt.timedelta(days=1)
     )
@@ -57,6 +67,9 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
         "stale": ("stale=30", {"甲公司", "丙公司"}),
         "follow_up": ("follow_up=overdue", {"甲公司"}),
         "has_orders": ("has_orders=true", {"丙公司"}),
+        "missing": ("missing=industry", {"乙公司", "丙公司"}),
+        "duplicate": ("duplicate=true", {"甲公司", "丙公司"}),  # same contact mobile
+        "invalid": ("invalid=uscc", {"乙公司"}),  # check character does not match
     }
     assert set(cases) == set(CustomerFilter.base_filters), "a filter of the table is untested"
     for name, (query, expected) in cases.items():
@@ -64,6 +77,11 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
     assert _names(client, "follow_up=week") == {"乙公司"}
     assert _names(client, "follow_up=none") == {"丙公司"}
     assert _names(client, "has_orders=false") == {"甲公司", "乙公司"}
+    assert _names(client, "missing=contact") == {"乙公司"}
+    assert _names(client, "duplicate=false") == {"乙公司"}
+    Customer.objects.filter(pk=c.pk).update(owner=None)
+    assert _names(client, "owner=none") == set()  # out of a team scope once it has no owner
+    assert _names(client, f"owner=none&owner={rep.pk}") == {"乙公司"}
 
 
 def test_tags_are_created_as_typed_and_shown(client, user, make_customer):
@@ -188,6 +206,11 @@ def test_contact_and_interaction_tables_filter(client, user, make_user, make_cus
         birthday=today.replace(year=1990, day=1),
     )
     services.add_contact(actor=user, customer=customer, name="无方式联系人")
+    services.add_contact(
+        actor=user, customer=customer, name="号码有误联系人", mobile="13800138001", title="经理"
+    )
+    # Numbers typed before they were checked (old imports) are still on file:
+    Contact.objects.filter(name="号码有误联系人").update(mobile="138001", email="wrong@")
     services.log_interaction(
         actor=user,
         customer=customer,
@@ -206,11 +229,19 @@ def test_contact_and_interaction_tables_filter(client, user, make_user, make_cus
         "owner": f"owner={user.pk}",
         "birthday": "birthday=month",
         "reachable": "reachable=none",
+        "missing": "missing=title",
+        "invalid": "invalid=phone",
     }
     assert set(contact_cases) == set(ContactFilter.base_filters)
     assert rows("/customers/contacts/?birthday=month") == {"生日联系人"}
     assert rows("/customers/contacts/?reachable=none") == {"无方式联系人"}
-    assert rows("/customers/contacts/?reachable=mobile") == {"生日联系人"}
+    assert rows("/customers/contacts/?reachable=mobile") == {"生日联系人", "号码有误联系人"}
+    assert rows("/customers/contacts/?missing=title") == {"生日联系人", "无方式联系人"}
+    assert rows("/customers/contacts/?missing=phone") == {"无方式联系人"}
+    assert rows("/customers/contacts/?missing=email") == {"生日联系人", "无方式联系人"}
+    assert rows("/customers/contacts/?invalid=phone") == {"号码有误联系人"}
+    assert rows("/customers/contacts/?invalid=email") == {"号码有误联系人"}
+    assert rows("/customers/contacts/?invalid=phone&missing=title") == set()
     for query in contact_cases.values():
         assert client.get(f"/customers/contacts/?{query}").status_code == 200
     interaction_cases = {
@@ -226,3 +257,33 @@ def test_contact_and_interaction_tables_filter(client, user, make_user, make_cus
         assert len(rows(f"/customers/interactions/?{query}")) == 1, query
     assert rows("/customers/interactions/?kind=call") == set()
     assert rows("/customers/interactions/?customer=不存在的客户") == set()
+
+
+def test_invalid_format_lists_are_bounded_and_say_so(client, user, make_customer, monkeypatch):
+    from kehu.customers import quality
+
+    customer = make_customer(user, name="格式上限客户")
+    for i in range(3):
+        contact = services.add_contact(
+            actor=user, customer=customer, name=f"号码{i}", mobile=f"1380013800{i}"
+        )
+        Contact.objects.filter(pk=contact.pk).update(mobile=f"12{i}")
+    client.force_login(user)
+
+    def listed():
+        response = client.get("/customers/contacts/?invalid=phone")
+        note = response.context["filterset"].scan_note
+        return {str(r) for r in response.context["page"].items}, note
+
+    assert listed() == ({"号码0", "号码1", "号码2"}, "")
+    monkeypatch.setattr(quality, "FIX_LIST_LIMIT", 2)
+    rows, note = listed()
+    assert rows == {"号码0", "号码1"} and note
+    monkeypatch.setattr(quality, "FIX_LIST_LIMIT", 1000)
+    monkeypatch.setattr(quality, "SCAN_LIMIT", 1)
+    rows, note = listed()
+    assert rows == {"号码0"} and note
+    assert (
+        'data-testid="scan-note"'
+        in client.get("/customers/contacts/?invalid=phone").content.decode()
+    )

@@ -9,9 +9,12 @@ from hypothesis import strategies as st
 from kehu.customers.validators import (
     USCC_CHARSET,
     clean_uscc,
+    email_is_valid,
     normalize_phone,
     not_in_future,
+    phone_is_valid,
     uscc_check_character,
+    uscc_is_valid,
 )
 
 
@@ -78,3 +81,36 @@ def test_phones_are_shown_as_people_read_them():
     assert phone("+8657188886666") == "0571 8888 6666"
     assert phone("+16502530000") == "+1 650-253-0000"
     assert phone("") == "" and phone("garbage") == "garbage"
+
+
+@pytest.mark.parametrize(
+    "stored", ["+8613800138000", "138 0013 8000", "0571-88886666", "+16502530000"]
+)
+def test_stored_phones_that_read_as_numbers_are_valid(stored):
+    assert phone_is_valid(stored)
+
+
+@pytest.mark.parametrize("stored", ["12345", "1380013800", "abc", "+86 99 1", "138001"])
+def test_stored_phones_the_forms_would_refuse_are_not_valid(stored):
+    assert not phone_is_valid(stored)
+    with pytest.raises(ValidationError):
+        normalize_phone(stored)
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [("li@example.com", True), ("wrong@", False), ("no-at-sign", False), ("a b@c.com", False)],
+)
+def test_email_validity_matches_the_forms(email, valid):
+    assert email_is_valid(email) is valid
+
+
+@given(st.text(alphabet=USCC_CHARSET + "io ", min_size=0, max_size=20))
+def test_uscc_is_valid_exactly_when_clean_uscc_has_nothing_to_say(typed):
+    try:
+        _code, warning = clean_uscc(typed)
+    except ValidationError:
+        agrees = not uscc_is_valid(typed)
+    else:
+        agrees = uscc_is_valid(typed) is (warning is None and bool(typed.strip(" ")))
+    assert agrees

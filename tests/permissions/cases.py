@@ -262,5 +262,17 @@ EXEMPT.update(
         "GET /api/v1/me/notifications": "the caller's own inbox",
         "POST /api/v1/me/notifications/read": "the caller's own inbox",
         "POST /api/v1/me/notifications/test": "the caller's own inbox",
+        # Data audits are not owned records: reading and running them needs run_data_audit; a
+        # personal audit is its runner's, organisation-wide ones need customer scope "all"
+        # (tests/dataops/test_audit_views.py: 403 without the permission, 404 out of scope).
+        "dataops:audit": "needs run_data_audit; shows the caller's own scope (test_audit_views)",
+        "dataops:audit_detail": "needs run_data_audit; 404 for another scope (test_audit_views)",
+        "dataops:audit_status": "needs run_data_audit; 404 for another scope (test_audit_views)",
+        "dataops:audit_export": "needs run_data_audit; 404 for another scope (test_audit_views)",
+        "dataops:audit_run": "needs run_data_audit; audits the caller's scope (test_audit.py)",
+        "dataops:audit_schedule": "needs run_data_audit and customer scope all (test_audit_views)",
+        "GET /api/v1/data-audits": "needs run_data_audit; lists the caller's scope only",
+        "GET /api/v1/data-audits/{audit_id}": "needs run_data_audit; 404 for another scope",
+        "POST /api/v1/data-audits": "needs run_data_audit; audits the caller's scope",
     }
 )
