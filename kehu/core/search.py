@@ -32,14 +32,15 @@ MIN_PHONE_SUFFIX = 4
 _jieba: Any = None
 
 
-def _cut(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _cut(text: str) -> tuple[str, ...]:
     global _jieba
     if _jieba is None:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
         _jieba = jieba
-    return [w for w in _jieba.cut_for_search(text) if w.strip()]
+    return tuple(w for w in _jieba.cut_for_search(text) if w.strip())
 
 
 @functools.lru_cache(maxsize=65536)
