@@ -280,6 +280,7 @@ class ImportType:
     model: type[models.Model]
     permission: str
     fields: list[Field]
+    overwritable = True  # False: a duplicate is always skipped (never updated nor doubled)
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -328,6 +329,10 @@ class ImportType:
 
     def check(self, row: Row, ctx: Context) -> None:
         """Checks across the fields of a row (after each parsed on its own)."""
+
+    def group_key(self, mapping: dict[str, str]) -> Callable[[list[Any]], Any] | None:
+        """For types whose rows belong together (an order's lines): the key of a row's group."""
+        return None
 
     def match(self, rows: list[Row], ctx: Context) -> None:
         """Set ``existing`` and ``reason`` on rows that duplicate a record or an earlier row."""
@@ -1320,11 +1325,187 @@ class InteractionImport(ImportType):
         return [(r.number, "interaction", i.pk) for r, i in new]
 
 
+class OrderImport(ImportType):
+    """Purchase history: one row per order line; lines with the same order number make one
+    order, written through the order service (totals and the customer's summary follow)."""
+
+    key = "orders"
+    label = gettext_lazy("Orders")
+    permission = "order.create"
+    overwritable = False
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Order
+
+        self.model = Order
+        base = {f.key: f for f in _customer_fields()}
+        self.fields = [
+            Field(
+                "number",
+                gettext_lazy("Order number"),
+                ("订单号", "订单编号", "单号", "ordernumber", "orderno", "order", "number"),
+                parse_text(32),
+                required=True,
+                example="SO20240315-001",
+            ),
+            _customer_column(base),
+            Field(
+                "ordered_on",
+                gettext_lazy("Order date"),
+                ("下单日期", "订单日期", "日期", "orderdate", "date"),
+                parse_date,
+                required=True,
+                example="2024-03-15",
+            ),
+            Field(
+                "product",
+                gettext_lazy("Product code"),
+                ("产品编码", "编码", "货号", "sku", "productcode", "product", "产品"),
+                parse_text(200),
+                required=True,
+                example="YF-001",
+            ),
+            Field(
+                "quantity",
+                gettext_lazy("Quantity"),
+                ("数量", "quantity", "qty"),
+                parse_money,
+                required=True,
+                example="2",
+            ),
+            Field(
+                "unit_price",
+                gettext_lazy("Unit price"),
+                ("单价", "成交价", "unitprice", "price"),
+                parse_money,
+                example="1999.00",
+            ),
+            Field("notes", gettext_lazy("Notes"), ("备注", "notes", "remark"), parse_text(1000)),
+        ]
+
+    def group_key(self, mapping: dict[str, str]) -> Callable[[list[Any]], Any] | None:
+        index = next((int(i) for i, key in mapping.items() if key == "number"), None)
+        if index is None:
+            return None
+        return lambda cells: (cells[index] or "").strip() if index < len(cells) else ""
+
+    def check(self, row: Row, ctx: Context) -> None:
+        if row.values["quantity"] <= 0:
+            row.errors.append((str(_("Quantity")), _("The quantity must be more than zero.")))
+        if row.values["ordered_on"] > timezone.localdate():
+            row.errors.append((str(_("Order date")), _("An order date cannot be in the future.")))
+
+    def match(self, rows: list[Row], ctx: Context) -> None:
+        from django.db.models import Q
+
+        from kehu.customers.models import Order, Product
+
+        _customer_lookup(rows, ctx)
+        valid = [r for r in rows if not r.errors]
+        wanted = {r.values["product"] for r in valid}
+        products: dict[str, Any] = {}
+        for p in Product.objects.filter(Q(code__in=wanted) | Q(name__in=wanted)):
+            products.setdefault(p.code, p)
+            products.setdefault(p.name, p)
+        taken = set(
+            Order.objects.filter(number__in={r.values["number"] for r in valid}).values_list(
+                "number", flat=True
+            )
+        )
+        groups: dict[str, list[Row]] = {}
+        for r in rows:
+            number = (r.values.get("number") or "").strip()
+            if number:
+                groups.setdefault(number, []).append(r)
+        for r in valid:
+            product = products.get(r.values["product"])
+            if product is None:
+                r.errors.append(
+                    (
+                        str(_("Product code")),
+                        _("No product “%(code)s”: import the products first.")
+                        % {"code": r.values["product"]},
+                    )
+                )
+            else:
+                r.values["product_obj"] = product
+        for number, lines in groups.items():
+            first = lines[0]
+            if any(r.errors for r in lines):
+                for r in lines:
+                    if not r.errors:
+                        r.errors.append(
+                            (
+                                str(_("Order number")),
+                                _("Another line of order %(number)s is not valid.")
+                                % {"number": number},
+                            )
+                        )
+                continue
+            if any(
+                r.values["customer_id"] != first.values["customer_id"]
+                or r.values["ordered_on"] != first.values["ordered_on"]
+                for r in lines
+            ):
+                for r in lines:
+                    r.errors.append(
+                        (
+                            str(_("Order number")),
+                            _("The lines of order %(number)s name different customers or dates.")
+                            % {"number": number},
+                        )
+                    )
+                continue
+            if number in taken:
+                for r in lines:
+                    r.existing = 0
+                    r.reason = _("Order %(number)s is already recorded.") % {"number": number}
+            elif ctx.seen_before("order", number, first.number):
+                for r in lines:
+                    r.existing = -first.number
+                    r.reason = _("Order %(number)s appears twice in this file.") % {
+                        "number": number
+                    }
+
+    def write(self, rows: list[Row], ctx: Context, *, job: Any) -> list[tuple[int, str, int]]:
+        from kehu.customers import services as customer_services
+        from kehu.customers.models import Customer
+
+        created: list[tuple[int, str, int]] = []
+        groups: dict[str, list[Row]] = {}
+        for r in rows:
+            if r.action == "create":
+                groups.setdefault(r.values["number"], []).append(r)
+        customers = Customer.objects.in_bulk(
+            {lines[0].values["customer_id"] for lines in groups.values()}
+        )
+        for number, lines in groups.items():
+            first = lines[0]
+            order = customer_services.create_order(
+                actor=ctx.actor,
+                customer=customers[first.values["customer_id"]],
+                ordered_on=first.values["ordered_on"],
+                number=number,
+                notes=first.values.get("notes", ""),
+                lines=[
+                    customer_services.LineInput(
+                        product=r.values["product_obj"],
+                        quantity=r.values["quantity"],
+                        unit_price=r.values.get("unit_price"),
+                    )
+                    for r in lines
+                ],
+            )
+            created.append((first.number, "order", order.pk))
+        return created
+
+
 TYPES: dict[str, Callable[[], ImportType]] = {
     "customers": CustomerImport,
     "contacts": ContactImport,
     "interactions": InteractionImport,
     "products": ProductImport,
+    "orders": OrderImport,
 }
 
 
@@ -1333,9 +1514,10 @@ def import_type(key: str) -> ImportType:
 
 
 def model_for(label: str) -> type[models.Model]:
-    from kehu.customers.models import Contact, Customer, Interaction, Product
+    from kehu.customers.models import Contact, Customer, Interaction, Order, Product
 
     return {
+        "order": Order,
         "customer": Customer,
         "contact": Contact,
         "interaction": Interaction,

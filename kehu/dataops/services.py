@@ -211,16 +211,26 @@ def _editable(actor: Any, job: ImportJob) -> None:
 
 
 def _batches(job: ImportJob, after: int = 0) -> Iterator[list[importing.Row]]:
+    """Rows in batches of ``importing.BATCH``; a batch never splits a group (the lines of one
+    order), so a group is written, resumed and undone whole."""
     source = _open(job)
+    group_of = importing.import_type(job.kind).group_key(job.mapping)
     try:
         batch: list[importing.Row] = []
         for number, cells in source.rows():
             if number <= after:
                 continue
-            batch.append(importing.Row(number=number, cells=cells))
+            if (
+                len(batch) >= importing.BATCH
+                and group_of is not None
+                and group_of(cells) == group_of(batch[-1].cells)
+            ):
+                batch.append(importing.Row(number=number, cells=cells))
+                continue
             if len(batch) >= importing.BATCH:
                 yield batch
                 batch = []
+            batch.append(importing.Row(number=number, cells=cells))
         if batch:
             yield batch
     except readers.ImportFileError as exc:
@@ -241,6 +251,8 @@ def _decide(
             row.action = "invalid"
         elif row.existing is None:
             row.action = "create"
+        elif not kind.overwritable:  # recorded once (an order number): skipped whatever
+            row.action = "skip"
         elif row.existing < 0:  # the same record as an earlier row of this file
             row.action = "create" if job.duplicates == ImportJob.Duplicates.CREATE else "skip"
         elif job.duplicates == ImportJob.Duplicates.UPDATE:
@@ -608,6 +620,22 @@ def cancel_import(*, actor: Any, job: ImportJob) -> ImportJob:
     return job
 
 
+def _undo_orders(actor: Any, ids: list[int]) -> tuple[int, int]:
+    """Orders go through their service: the customer's purchase summary follows; an order
+    with returns since is history and stays."""
+    from kehu.customers import services as customer_services
+    from kehu.customers.models import Order
+
+    removed = kept = 0
+    for order in Order.objects.select_related("customer").filter(pk__in=ids):
+        try:
+            customer_services.delete_order(actor=actor, order=order)
+            removed += 1
+        except ValidationError:
+            kept += 1
+    return removed, kept
+
+
 def undo_import(*, actor: Any, job: ImportJob) -> dict[str, int]:
     """Delete what the import created (newest kinds first); what was changed since by hand —
     orders added to an imported customer, say — keeps its record, and is counted."""
@@ -620,9 +648,13 @@ def undo_import(*, actor: Any, job: ImportJob) -> dict[str, int]:
     if job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING} and not interrupted(job):
         raise ValidationError(_("Cancel the import before undoing it."), code="state")
     removed, kept = 0, 0
-    for label in ("interaction", "contact", "customer", "product"):
+    for label in ("order", "interaction", "contact", "customer", "product"):
         model = importing.model_for(label)
         ids = list(job.records.filter(model=label).values_list("object_id", flat=True))
+        if label == "order":
+            removed_orders, kept_orders = _undo_orders(actor, ids)
+            removed, kept = removed + removed_orders, kept + kept_orders
+            continue
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             with transaction.atomic():

@@ -263,3 +263,47 @@ def test_a_mapping_without_the_required_column_is_refused(manager):
     with pytest.raises(ValidationError) as caught:
         services.set_options(actor=manager, job=job, mapping={"1": "level"})
     assert "客户名称" in caught.value.messages[0] or "Customer name" in caught.value.messages[0]
+
+
+def _orders_csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["订单号", "客户名称", "下单日期", "产品编码", "数量", "单价"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def test_orders_are_grouped_by_number_and_never_split_across_batches(manager, monkeypatch):
+    from kehu.customers import services as customer_services
+    from kehu.customers.models import Order
+
+    customer_services.create_product(actor=manager, code="YF-1", name="网关", price="100")
+    customer_services.create_product(actor=manager, code="YF-2", name="天线", price="10")
+    run(manager, checked(manager, csv_bytes(ROWS[:2])))
+    rows = [
+        ["SO-1", "杭州云帆科技有限公司", "2024-03-15", "YF-1", "2", ""],
+        ["SO-1", "杭州云帆科技有限公司", "2024-03-15", "YF-2", "5", "9.50"],
+        ["SO-1", "杭州云帆科技有限公司", "2024-03-15", "YF-2", "1", ""],
+        ["SO-2", "上海星河贸易有限公司", "2024/3/16", "网关", "1", ""],
+        ["SO-3", "上海星河贸易有限公司", "2024-03-17", "不存在", "1", ""],
+        ["SO-3", "上海星河贸易有限公司", "2024-03-17", "YF-1", "1", ""],
+    ]
+    monkeypatch.setattr(importing, "BATCH", 2)  # SO-1's three lines must stay together
+    job = services.start_import(actor=manager, upload=upload(_orders_csv(rows)), kind="orders")
+    job = services.check_import(actor=manager, job=job)
+    assert job.check_summary["counts"] == {"create": 4, "update": 0, "skip": 0, "invalid": 2}
+    job = run(manager, job)
+    first = Order.objects.get(number="SO-1")
+    assert first.lines.count() == 3 and str(first.total_amount) == "257.50"
+    assert Order.objects.get(number="SO-2").customer.name == "上海星河贸易有限公司"
+    assert not Order.objects.filter(number="SO-3").exists()  # one bad line: the order waits
+    yunfan = Customer.objects.get(name="杭州云帆科技有限公司")
+    assert yunfan.orders_count == 1 and str(yunfan.purchase_total) == "257.50"
+    again = services.check_import(
+        actor=manager,
+        job=services.start_import(actor=manager, upload=upload(_orders_csv(rows)), kind="orders"),
+    )
+    assert again.check_summary["counts"]["create"] == 0  # recorded orders are never doubled
+    services.undo_import(actor=manager, job=job)
+    yunfan.refresh_from_db()
+    assert Order.objects.count() == 0 and yunfan.orders_count == 0

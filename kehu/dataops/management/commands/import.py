@@ -17,7 +17,7 @@ from kehu.dataops.models import ImportJob
 
 
 class Command(BaseCommand):
-    help = "Import customers, contacts, interactions or products from an XLSX or CSV file."
+    help = "Import customers, contacts, interactions, products or orders from an XLSX or CSV file."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", nargs="?", help="the .xlsx or .csv file")
