@@ -94,6 +94,7 @@ test-e2e: setup-dev
 # ---- other ------------------------------------------------------------------------------------
 bench: setup-dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.imports
 
 messages: setup-dev
 	cd kehu && ../$(BIN)/kehu manage makemessages -l zh_Hans -l en --no-location --no-obsolete \
