@@ -16,7 +16,9 @@ ASSET_SOURCES := $(shell find kehu/static kehu/locale -type f -not -name '*.mo' 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATA_DIR := $(CURDIR)/build/test-var
+TEST_DATA_DIR_PG := $(CURDIR)/build/test-var-pg
 PYTEST_ENV := KEHU_DATA_DIR=$(TEST_DATA_DIR) KEHU_STATIC_MANIFEST=0
+PYTEST_ENV_PG := KEHU_DATA_DIR=$(TEST_DATA_DIR_PG) KEHU_STATIC_MANIFEST=0
 
 .PHONY: help run setup setup-dev test lint typecheck test-sqlite test-pg test-e2e bench lock \
   messages clean
@@ -63,7 +65,11 @@ run: setup
 	exec $(BIN)/kehu serve --host $(HOST) --port $(PORT)
 
 # ---- test -------------------------------------------------------------------------------------
-test: setup-dev lint typecheck test-sqlite test-pg test-e2e
+# The SQLite and PostgreSQL runs are independent (own data folders, own Redis database), so they
+# run side by side on two cores; the browser tests follow.
+test: setup-dev lint typecheck
+	$(MAKE) --no-print-directory -j2 -O test-sqlite test-pg
+	$(MAKE) --no-print-directory test-e2e
 	@echo "All checks passed."
 
 lint: setup-dev
@@ -79,8 +85,10 @@ test-sqlite: setup-dev
 
 test-pg: setup-dev
 	@if [ -n "$${KEHU_TEST_DATABASE_URL:-}" ]; then \
-	  mkdir -p $(TEST_DATA_DIR); \
-	  $(PYTEST_ENV) DATABASE_URL="$$KEHU_TEST_DATABASE_URL" $(BIN)/pytest -m "not e2e" -p no:cacheprovider; \
+	  mkdir -p $(TEST_DATA_DIR_PG); \
+	  redis="$${KEHU_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"; \
+	  $(PYTEST_ENV_PG) KEHU_TEST_REDIS_URL="$${redis/%\/0/\/1}" \
+	    DATABASE_URL="$$KEHU_TEST_DATABASE_URL" $(BIN)/pytest -m "not e2e" -p no:cacheprovider; \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "CI: KEHU_TEST_DATABASE_URL is not set; the PostgreSQL run is required." >&2; exit 1; \
 	else \
@@ -95,6 +103,8 @@ test-e2e: setup-dev
 bench: setup-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.sales_board
+	$(BIN)/python -m bench.work_table
 
 messages: setup-dev
 	cd kehu && ../$(BIN)/kehu manage makemessages -l zh_Hans -l en --no-location --no-obsolete \

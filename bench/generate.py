@@ -394,6 +394,8 @@ def generate(scale: float = 1.0, *, seed: int = 2026, out: Any = print) -> dict[
                     None if follow < 0.3 else now + dt.timedelta(days=rng.randint(-30, 60))
                 ),
                 "follow_up_plan": "",
+                "possible_duplicate": False,  # set by refresh_all() once everything is in
+                "uscc_invalid": False,  # no credit codes generated
                 "orders_count": 0,
                 "purchase_total": 0,
                 "returns_total": 0,
@@ -484,6 +486,9 @@ def generate(scale: float = 1.0, *, seed: int = 2026, out: Any = print) -> dict[
         for sql in rebuild:
             cursor.execute(sql)
     _search_load(False)
+    from kehu.customers.duplicates import refresh_all
+
+    refresh_all()  # the "possible duplicate" flags the services keep for rows they write
     if connection.vendor == "postgresql":  # rows came with their ids: move the sequences on
         from django.core.management.color import no_style
 

@@ -104,6 +104,7 @@ def filter_samples(staff: dict[str, Any]) -> dict[str, str]:
         "stale": "stale=180",
         "follow_up": "follow_up=overdue",
         "has_orders": "has_orders=false",
+        "open_deal": "open_deal=true",
         # the data audit's fix-it lists
         "missing": "missing=website",
         "duplicate": "duplicate=true",

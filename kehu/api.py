@@ -12,21 +12,38 @@ from kehu.accounts import services as account_services
 from kehu.accounts.api import router as accounts_router
 from kehu.core.api import router as core_router
 from kehu.core.apisupport import install_error_handlers
+from kehu.core.calendar_api import router as calendar_router
 from kehu.customers.api import router as customers_router
+from kehu.customers.contacts_api import router as contacts_router
 from kehu.customers.orders_api import router as orders_router
 from kehu.dataops.api import router as imports_router
 from kehu.dataops.audit_api import router as audit_router
+from kehu.sales.api import router as sales_router
+from kehu.service.api import router as service_router
+from kehu.work.api import router as work_router
+from kehu.work.templates_api import router as work_templates_router
 
 # The area an API path belongs to, for token scopes ("<area>:read" / "<area>:write").
 AREAS = {
     "/api/v1/customers": "customers",
+    "/api/v1/contacts": "customers",
+    "/api/v1/interactions": "customers",
     "/api/v1/imports": "customers",
     # An audit reads customer data: the same token scope (write runs one).
     "/api/v1/data-audits": "customers",
+    "/api/v1/deals": "sales",
+    "/api/v1/pipelines": "sales",
+    "/api/v1/stages": "sales",
+    # The service desk is customer data: the same token scope.
+    "/api/v1/tickets": "customers",
+    "/api/v1/sla-policies": "customers",
     "/api/v1/me": "account",
     "/api/v1/users": "account",
     "/api/v1/teams": "account",
     "/api/v1/roles": "account",
+    "/api/v1/goals": "work",
+    "/api/v1/tasks": "work",
+    "/api/v1/work": "work",
 }
 
 
@@ -75,7 +92,13 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", contacts_router)
 api.add_router("/", orders_router)
 api.add_router("/", imports_router)
 api.add_router("/", accounts_router)
 api.add_router("/", audit_router)
+api.add_router("/", sales_router)
+api.add_router("/", calendar_router)
+api.add_router("/", work_router)
+api.add_router("/", work_templates_router)
+api.add_router("/", service_router)

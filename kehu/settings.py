@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.dataops",
+    "kehu.work",
+    "kehu.sales",
+    "kehu.service",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +197,12 @@ else:
             "workers": env_int("KEHU_WORKERS", 2),
             "worker_type": "thread",
             "verbose": False,
+            # The SQLite queue is polled: huey's default backs off to one look every 10 s when
+            # idle, so a job somebody just asked for (an import check) could wait that long.
+            # Looking once a second at an idle queue costs nothing measurable.
+            "initial_delay": 0.1,
+            "backoff": 1.15,
+            "max_delay": 1.0,
         },
     }
 
@@ -315,3 +324,8 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 
 KEHU_VERSION = "0.1.0"
 KEHU_SITE_NAME = _("Kehu")
+
+# The division-of-labour table: the weekday review weeks start on (0 = Monday) and after how
+# many days without a change a team's or goal's table is flagged as untouched.
+KEHU_WORK_REVIEW_WEEKDAY = env_int("KEHU_WORK_REVIEW_WEEKDAY", 0)
+KEHU_WORK_STALE_DAYS = env_int("KEHU_WORK_STALE_DAYS", 14)

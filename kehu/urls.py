@@ -6,7 +6,9 @@ from kehu.accounts import admin_views, security_views
 from kehu.accounts import views as account_views
 from kehu.accounts.views import LoginView
 from kehu.api import api
+from kehu.core import calendar_views
 from kehu.core import views as core_views
+from kehu.service import public as service_public
 
 handler400 = "kehu.core.views.error_400"
 handler403 = "kehu.core.views.error_403"
@@ -62,11 +64,18 @@ urlpatterns = [
     path("settings/teams/new/", admin_views.team_edit, name="admin_team_new"),
     path("settings/teams/<int:pk>/", admin_views.team_edit, name="admin_team_edit"),
     path("settings/roles/", admin_views.role_list, name="admin_roles"),
+    path("settings/calendar/", calendar_views.working_calendar_page, name="working_calendar"),
     path("settings/roles/<int:pk>/", admin_views.role_edit, name="admin_role_edit"),
     path("notifications/bell/", core_views.bell, name="notifications_bell"),
     path("notifications/read/", core_views.mark_all_read, name="notifications_read"),
     path("customers/", include("kehu.customers.urls")),
     path("data/", include("kehu.dataops.urls")),
+    path("work/", include("kehu.work.urls")),
+    path("work/", include("kehu.work.urls_views")),  # the boards (namespace "workviews")
+    path("sales/", include("kehu.sales.urls")),
+    path("service/", include("kehu.service.urls")),
+    path("s/<str:token>/", service_public.survey, name="survey"),
+    path("support/inquiry/", service_public.inquiry, name="inquiry"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -23,6 +23,11 @@ VENDOR_FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
     "@alpinejs/csp/dist/cdn.min.js": "alpine-csp.min.js",
     "lucide-static/sprite.svg": "lucide/sprite.svg",
+    "sortablejs/Sortable.min.js": "sortable.min.js",
+    "frappe-gantt/dist/frappe-gantt.umd.js": "frappe-gantt/frappe-gantt.umd.js",
+    "frappe-gantt/dist/frappe-gantt.css": "frappe-gantt/frappe-gantt.css",
+    "mermaid/dist/mermaid.min.js": "mermaid.min.js",
+    "echarts/dist/echarts.min.js": "echarts.min.js",
 }
 
 

@@ -33,6 +33,9 @@ class WebsocketCommunicator(ApplicationCommunicator):  # type: ignore[misc]
         assert response["type"] == "websocket.send", response
         return json.loads(response["text"])
 
+    async def send_json_to(self, data: Any) -> None:
+        await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
+
     async def disconnect(self, code: int = 1000, timeout: float = 3) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
         await self.wait(timeout)

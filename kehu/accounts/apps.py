@@ -69,4 +69,9 @@ class AccountsConfig(AppConfig):
         user_login_failed.connect(failed, dispatch_uid="kehu.login_failed", weak=False)
 
         user_logged_in.connect(signed_in, dispatch_uid="kehu.signed_in", weak=False)
+        from kehu.accounts.middleware import note_two_factor_state
+
+        user_logged_in.connect(
+            note_two_factor_state, dispatch_uid="kehu.two_factor_state", weak=False
+        )
         user_logged_out.connect(signed_out, dispatch_uid="kehu.signed_out", weak=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,11 +35,45 @@ def send_to(
     return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
 
 
+FREE_AT = "kehu_2fa_free_at"  # session key: when the user was last found free of 2FA
+
+
+def _two_factor_step(request: HttpRequest, user: Any) -> str:
+    """ "verify", "setup" or "" (free of two-factor sign-in, noted in the session)."""
+    import time
+
+    session = getattr(request, "session", None)
+    has_device = twofactor.has_device(user)
+    if has_device or twofactor.required_for(user):
+        if session is not None:
+            session.pop(FREE_AT, None)
+        return "verify" if has_device else "setup"
+    if session is not None:
+        session[FREE_AT] = time.time()
+    return ""
+
+
+def note_two_factor_state(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """At sign-in (password step), whether the user is free of two-factor sign-in: their first
+    pages need not ask again."""
+    if request is not None and user is not None:
+        _two_factor_step(request, user)
+
+
 class TwoFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    # A user found free of two-factor sign-in (no device, no role requiring it) is not checked
+    # again for this long: three queries on every request otherwise. A role that starts to
+    # require it, or a device added elsewhere, takes effect within this time.
+    RECHECK_AFTER = 60.0
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        import time
+
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -46,9 +81,12 @@ class TwoFactorMiddleware:
             and not request.path.startswith(OPEN_PREFIXES)
             and not user.is_verified()  # type: ignore[union-attr]
         ):
-            has_device = twofactor.has_device(user)
-            if has_device or twofactor.required_for(user):
-                return self._redirect(request, "verify" if has_device else "setup")
+            session = getattr(request, "session", None)
+            free_since = session.get(FREE_AT) if session is not None else None
+            if free_since is None or not 0 <= time.time() - free_since < self.RECHECK_AFTER:
+                step = _two_factor_step(request, user)
+                if step:
+                    return self._redirect(request, step)
         return self.get_response(request)
 
     @staticmethod

@@ -18,6 +18,8 @@ PRODUCT_WRITE = ["product.create", "product.change", "product.delete"]
 ADMIN_PERMISSIONS = ("manage_users", "manage_teams", "manage_roles", "view_audit_log")
 # Monthly or quarterly data-quality audits (seed 004): whoever answers for the data.
 DATA_AUDIT = "run_data_audit"
+# The working calendar deadlines and SLA clocks count in (hours, holidays, make-up days).
+CALENDAR = "manage_calendar"
 
 
 def _perms(types: tuple[str, ...], actions: tuple[str, ...]) -> list[str]:
@@ -36,6 +38,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
             "view_financials",
             *ADMIN_PERMISSIONS,
             DATA_AUDIT,
+            CALENDAR,
         ],
         "all",
         True,
@@ -50,6 +53,7 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
             "view_financials",
             "view_audit_log",
             DATA_AUDIT,
+            CALENDAR,
         ],
         "all",
         True,
@@ -109,13 +113,35 @@ DEFAULT_ROLES: dict[str, tuple[Any, Any, list[str], str, bool]] = {
 }
 
 
+# Record types and permissions other apps add to the shipped roles:
+# type -> role code -> (actions, scope); global permission -> role codes.
+EXTRA_TYPES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
+    "deal": {
+        "administrator": (CRUD, "all"),
+        "sales_director": (CRUD, "all"),
+        "customer_manager": (("view", "create", "change", "export", "assign"), "team"),
+        "sales_rep": (("view", "create", "change", "export"), "own"),
+        "tech_support": (("view",), "all"),
+        "marketing_specialist": (("view", "create", "export"), "all"),
+        "project_manager": (("view", "create", "change", "export"), "team"),
+        "admin_assistant": (("view", "create", "change", "export"), "all"),
+    },
+}
+EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "manage_pipelines": ("administrator", "sales_director"),
+}
+
+
 def role_defaults(code: str) -> dict[str, Any]:
     name, description, permissions, scope, require_2fa = DEFAULT_ROLES[code]
+    extra = [f"{t}.{a}" for t, roles in EXTRA_TYPES.items() for a in roles.get(code, ((), ""))[0]]
+    extra += [p for p, holders in EXTRA_PERMISSIONS.items() if code in holders]
+    extra_scopes = {t: roles[code][1] for t, roles in EXTRA_TYPES.items() if code in roles}
     return {
         "name": str(name),
         "description": str(description),
-        "permissions": sorted({*permissions, *PRODUCT_READ}),
-        "scopes": {**dict.fromkeys(CUSTOMER_TYPES, scope), "product": "all"},
+        "permissions": sorted({*permissions, *PRODUCT_READ, *extra}),
+        "scopes": {**dict.fromkeys(CUSTOMER_TYPES, scope), "product": "all", **extra_scopes},
         "require_2fa": require_2fa,
         "is_system": True,
     }

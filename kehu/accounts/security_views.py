@@ -28,6 +28,10 @@ REAUTH_WINDOW = 15 * 60  # seconds since the password was last entered
 SCOPE_CHOICES = [
     ("customers:read", gettext_lazy("Customers: read")),
     ("customers:write", gettext_lazy("Customers: read and write")),
+    ("work:read", gettext_lazy("Goals and tasks: read")),
+    ("work:write", gettext_lazy("Goals and tasks: read and write")),
+    ("sales:read", gettext_lazy("Deals and pipelines: read")),
+    ("sales:write", gettext_lazy("Deals and pipelines: read and write")),
     ("account:read", gettext_lazy("My account: read")),
     ("account:write", gettext_lazy("My account: read and write")),
 ]

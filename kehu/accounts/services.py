@@ -19,7 +19,7 @@ from kehu.core.models import AuditEvent
 TOKEN_PREFIX = "kehu_"  # noqa: S105 - a public marker, not a secret
 
 # Token scopes: "<area>:read" or "<area>:write" (write implies read).
-TOKEN_AREAS = ("account", "customers")
+TOKEN_AREAS = ("account", "customers", "sales")
 
 
 def client_ip(request: Any) -> str | None:

@@ -127,6 +127,27 @@ def parse_if_match(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def expected_version(request: HttpRequest, data: dict[str, Any]) -> int:
+    """The version a write was read at: the payload's ``version`` (taken out of ``data``) or
+    the ``If-Match`` header; without either the write is refused with 428."""
+    from ninja.errors import HttpError
+
+    expected = data.pop("version", None) or parse_if_match(request)
+    if expected is None:
+        raise HttpError(428, "Send the version you read (field `version` or If-Match).")
+    return int(expected)
+
+
+def require_perm(request: HttpRequest, code: str) -> None:
+    """403 unless the caller holds the permission ``code`` (scope is checked per record)."""
+    from ninja.errors import HttpError
+
+    from kehu.core.permissions import has_perm
+
+    if not has_perm(request.auth, code):  # type: ignore[attr-defined]
+        raise HttpError(403, "Permission denied.")
+
+
 class KeysetPagination(PaginationBase):
     """``?cursor=…&limit=…`` pages with ``next``/``prev`` cursors; stable under inserts."""
 

@@ -36,6 +36,17 @@ class CoreConfig(AppConfig):
         )
         register(
             NavItem(
+                "calendar",
+                _("Working calendar"),
+                "working_calendar",
+                "calendar-days",
+                order=94,
+                section="admin",
+                visible=lambda user: has_perm(user, "manage_calendar"),
+            )
+        )
+        register(
+            NavItem(
                 "admin",
                 _("Administration"),
                 "admin:index",

@@ -33,6 +33,8 @@ def step(order: int, name: str) -> Callable[[Step], Step]:
 def load(out: TextIO) -> None:
     # Import the modules that register steps.
     from kehu.customers import demo as _customers_demo  # noqa: F401
+    from kehu.sales import demo as _sales_demo  # noqa: F401
+    from kehu.service import demo as _service_demo  # noqa: F401
 
     for _order, name, fn in sorted(_steps, key=lambda s: s[0]):
         with transaction.atomic():

@@ -421,6 +421,12 @@ class ObjectEditView(ScopedObjectMixin, View):
         for name, typed in form.cleaned_data.items():
             if name == "version" or not hasattr(current, name):
                 continue
+            field = next((f for f in current._meta.many_to_many if f.name == name), None)
+            if field is not None:  # a choice of several records: compare what is chosen
+                chosen = list(getattr(current, name).all())
+                if {o.pk for o in chosen} != {o.pk for o in typed or ()}:
+                    newer[name] = "、".join(str(o) for o in chosen)
+                continue
             saved = getattr(current, name)
             if saved != typed:
                 display = getattr(current, f"get_{name}_display", None)
@@ -599,11 +605,18 @@ class CellEditView(ScopedObjectMixin, View):
                 status=409,
                 conflict=self.fields[field],
                 stale=True,
+                newer_value=self.shown_value(newer, field),
             )
         except ValidationError as exc:
             form.add_error(field, exc.messages)
             return self.editor(obj, field, form, version=version, status=400)
         return toast(self.display(saved, field), _("Saved."))
+
+    @staticmethod
+    def shown_value(obj: Model, field: str) -> Any:
+        """The value as a person reads it: a choice's label rather than its code."""
+        display = getattr(obj, f"get_{field}_display", None)
+        return display() if callable(display) else getattr(obj, field)
 
     def editor(
         self,

@@ -146,6 +146,7 @@ class AuditEvent(models.Model):
         MERGE = "merge", _("Records merged")
         IMPORT = "import", _("Import")
         IMPORT_UNDO = "import_undo", _("Import undone")
+        CALENDAR_CHANGED = "calendar_changed", _("Working calendar changed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -220,3 +221,62 @@ class SavedView(TrackedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkingHours(models.Model):
+    """The organisation's working week: which weekdays are worked and the hours of a working day.
+
+    One row (``pk=1``); deadlines and SLA clocks (``kehu.core.workcalendar``) count only this
+    time. Special days — public holidays and make-up working days (调休) — are
+    :class:`CalendarDay` rows.
+    """
+
+    weekdays = models.CharField(
+        _("working weekdays"),
+        max_length=20,
+        default="1,2,3,4,5",
+        help_text=_("ISO weekday numbers, 1 = Monday … 7 = Sunday"),
+    )
+    periods = models.CharField(
+        _("working hours"),
+        max_length=200,
+        default="09:00-12:00,13:00-18:00",
+        help_text=_("Periods of a working day, e.g. 09:00-12:00,13:00-18:00"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+    def __str__(self) -> str:
+        return f"{self.weekdays} {self.periods}"
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the working week: a holiday on a weekday, or a working weekend day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKDAY = "workday", _("Working day (e.g. a make-up day, 调休)")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

@@ -42,6 +42,9 @@ GLOBAL_PERMISSIONS: dict[str, Promise] = {
     "manage_roles": _("Manage roles and permissions"),
     "view_audit_log": _("View the audit log"),
     "run_data_audit": _("Run and read data-quality audits of the customers one can see"),
+    "manage_pipelines": _("Manage sales pipelines: stages, order, owners and time limits"),
+    "manage_calendar": _("Edit the working calendar: working hours, holidays and make-up days"),
+    "manage_service": _("Set SLA policies and how each team's tickets are assigned"),
 }
 
 

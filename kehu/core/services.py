@@ -123,3 +123,87 @@ def delete_view(*, actor: Any, view_id: int) -> bool:
 
     deleted, _rows = SavedView.objects.filter(owner=actor, pk=view_id).delete()
     return bool(deleted)
+
+
+# -- the working calendar -------------------------------------------------------------------
+
+
+def _calendar_changed(actor: Any, summary: str, **data: Any) -> None:
+    from kehu.core.audit import audit
+    from kehu.core.models import AuditEvent
+    from kehu.core.workcalendar import forget_calendar
+
+    audit(AuditEvent.Action.CALENDAR_CHANGED, actor=actor, summary=summary, **data)
+    forget_calendar()
+    # Clear again once committed: a reader between the two must not cache the old calendar.
+    transaction.on_commit(forget_calendar)
+    publish(Event("calendar.changed", actor_id=getattr(actor, "pk", None), data=data))
+
+
+@transaction.atomic
+def set_working_hours(
+    *, actor: Any, weekdays: list[int], periods: str, version: int | None = None
+) -> Any:
+    """Change the working week. ``periods`` like ``09:00-12:00,13:00-18:00``; ValueError with a
+    translated message for bad input; StaleWriteError when ``version`` is not the stored one."""
+    from kehu.core.locking import StaleWriteError
+    from kehu.core.models import WorkingHours
+    from kehu.core.workcalendar import parse_periods, parse_weekdays
+
+    text = ",".join(str(d) for d in sorted(set(weekdays)))
+    parse_weekdays(text)
+    cleaned = ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in parse_periods(periods))
+    hours, _created = WorkingHours.objects.select_for_update().get_or_create(pk=1)
+    if version is not None and version != hours.version:
+        raise StaleWriteError(hours, version)
+    hours.weekdays, hours.periods = text, cleaned
+    hours.version += 1
+    hours.save()
+    _calendar_changed(actor, f"{text} {cleaned}", weekdays=text, periods=cleaned)
+    return hours
+
+
+@transaction.atomic
+def set_calendar_day(*, actor: Any, day: Any, kind: str, name: str = "") -> Any:
+    """Mark ``day`` as a holiday or a working day (replacing what it was)."""
+    from django.utils.translation import gettext as _
+
+    from kehu.core.models import CalendarDay
+
+    if kind not in CalendarDay.Kind.values:
+        raise ValueError(_("Choose holiday or working day."))
+    row, _created = CalendarDay.objects.update_or_create(
+        day=day, defaults={"kind": kind, "name": name.strip()[:60], "created_by": actor}
+    )
+    _calendar_changed(actor, f"{day} {kind} {name}", day=str(day), kind=kind, name=name)
+    return row
+
+
+@transaction.atomic
+def set_calendar_days(*, actor: Any, first: Any, last: Any, kind: str, name: str = "") -> int:
+    """Mark every day from ``first`` to ``last`` (inclusive, at most 366) at once, e.g. 国庆节."""
+    import datetime as dt
+
+    from django.utils.translation import gettext as _
+
+    if last < first:
+        raise ValueError(_("The last day is before the first."))
+    if (last - first).days > 366:
+        raise ValueError(_("Mark at most a year of days at once."))
+    day = first
+    count = 0
+    while day <= last:
+        set_calendar_day(actor=actor, day=day, kind=kind, name=name)
+        day += dt.timedelta(days=1)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def remove_calendar_day(*, actor: Any, day: Any) -> bool:
+    from kehu.core.models import CalendarDay
+
+    deleted, _rows = CalendarDay.objects.filter(day=day).delete()
+    if deleted:
+        _calendar_changed(actor, f"{day} removed", day=str(day), kind="")
+    return bool(deleted)

@@ -39,6 +39,7 @@ class CustomerOut(Schema):
     website: str
     uscc: str
     owner_id: int | None
+    collaborator_ids: list[int]
     tags: list[str]
     purchase_intent: str
     purchase_intent_note: str
@@ -75,6 +76,7 @@ class CustomerIn(Schema):
     website: str = ""
     uscc: str = ""
     owner_id: int | None = None
+    collaborator_ids: list[int] = []
     tags: list[str] = []
     purchase_intent: str = Customer.Intent.NONE
     purchase_intent_note: str = ""
@@ -82,6 +84,8 @@ class CustomerIn(Schema):
     need_description: str = ""
     preferences: str = ""
     notes: str = ""
+    next_follow_up_at: dt.datetime | None = None
+    follow_up_plan: str = ""
     credit_limit: Decimal | None = None
 
 
@@ -100,6 +104,7 @@ class CustomerPatch(Schema):
     website: str | None = None
     uscc: str | None = None
     owner_id: int | None = None
+    collaborator_ids: list[int] | None = None
     tags: list[str] | None = None
     purchase_intent: str | None = None
     purchase_intent_note: str | None = None
@@ -107,12 +112,18 @@ class CustomerPatch(Schema):
     need_description: str | None = None
     preferences: str | None = None
     notes: str | None = None
+    next_follow_up_at: dt.datetime | None = None  # null: no follow-up planned
+    follow_up_plan: str | None = None
     credit_limit: Decimal | None = None
     version: int | None = None
 
 
 MONEY = {"credit_limit", "purchase_total", "returns_total"}
-FIELDS = [name for name in CustomerOut.model_fields if name not in {"warnings", "tags", *MONEY}]
+FIELDS = [
+    name
+    for name in CustomerOut.model_fields
+    if name not in {"warnings", "tags", "collaborator_ids", *MONEY}
+]
 
 
 def serialize(user: Any, customer: Customer) -> dict[str, Any]:
@@ -120,6 +131,7 @@ def serialize(user: Any, customer: Customer) -> dict[str, Any]:
     for name in MONEY:
         data[name] = getattr(customer, name)
     data["tags"] = [t.name for t in customer.tags.all()]
+    data["collaborator_ids"] = sorted(u.pk for u in customer.collaborators.all())
     warnings = getattr(customer, "warnings", None)
     if warnings:
         data["warnings"] = warnings
@@ -139,16 +151,35 @@ def _owner(user: Any, owner_id: int | None) -> Any:
     return get_object_or_404(User.objects.filter(is_active=True), pk=owner_id)
 
 
+RENAMED = {"owner_id": "owner", "collaborator_ids": "collaborators"}
+
+
+def _people(ids: list[int]) -> list[Any]:
+    """Active users by id; an unknown one is refused by name, not skipped."""
+    from kehu.accounts.models import User
+
+    found = list(User.objects.filter(is_active=True, pk__in=ids))
+    missing = sorted(set(ids) - {u.pk for u in found})
+    if missing:
+        raise DjangoValidationError(
+            {"collaborator_ids": [f"Unknown users: {', '.join(map(str, missing))}."]}
+        )
+    return found
+
+
 def _create(user: Any, payload: CustomerIn) -> Customer:
     """One customer from an API payload, with the same field rules as the pages."""
     data = payload.dict(exclude_unset=True)
-    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+    check_writable(user, Customer, [RENAMED.get(k, k) for k in data])
     owner = _owner(user, data.pop("owner_id", None))
     name = data.pop("name")
     tags = services.clean_tag_names(data.pop("tags", []))
+    collaborators = _people(data.pop("collaborator_ids", []))
     customer = services.create_customer(actor=user, name=name, owner=owner, **data)
     if tags:
         services.set_tags(actor=user, customer=customer, names=tags)
+    if collaborators:
+        services.set_collaborators(actor=user, customer=customer, users=collaborators)
     return customer
 
 
@@ -167,7 +198,9 @@ def list_customers(
     ``follow_up`` is ``overdue`` or ``week``."""
     from kehu.customers.filters import CustomerFilter
 
-    qs = selectors.customers_visible_to(request.auth).prefetch_related("tags")  # type: ignore[attr-defined]
+    qs = selectors.customers_visible_to(request.auth).prefetch_related(  # type: ignore[attr-defined]
+        "tags", "collaborators"
+    )
     data = request.GET.copy()
     for key in ("cursor", "direction", "limit", "owner_id"):
         data.pop(key, None)
@@ -249,15 +282,21 @@ def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatc
     expected = data.pop("version", None) or parse_if_match(request)
     if expected is None:
         raise HttpError(428, "Send the version you read (field `version` or If-Match).")
-    check_writable(user, Customer, [("owner" if k == "owner_id" else k) for k in data])
+    check_writable(user, Customer, [RENAMED.get(k, k) for k in data])
     if "owner_id" in data:
         data["owner"] = _owner(user, data.pop("owner_id"))
     tags = data.pop("tags", None)
+    ids = data.pop("collaborator_ids", None)
+    collaborators = _people(ids) if ids is not None else None
+    if data.get("follow_up_plan", "") is None:
+        data["follow_up_plan"] = ""
     customer = services.update_customer(
         actor=user, customer=customer, expected_version=expected, **data
     )
     if tags is not None:
         services.set_tags(actor=user, customer=customer, names=services.clean_tag_names(tags))
+    if collaborators is not None:
+        services.set_collaborators(actor=user, customer=customer, users=collaborators)
     return serialize(user, customer)
 
 

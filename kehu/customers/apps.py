@@ -30,6 +30,8 @@ class CustomersConfig(AppConfig):
                 owner_field="owner",
                 collaborators_field="collaborators",
                 financial_fields=("credit_limit", "purchase_total", "returns_total"),
+                # Who looks after a customer is chosen with the right to assign customers.
+                restricted_fields=("owner", "collaborators"),
             )
         )
         for key, label, model, money in (
@@ -128,6 +130,7 @@ class CustomersConfig(AppConfig):
                 tokens=lambda c: search.combine(
                     search.text_tokens(c.name),
                     search.phone_tokens(c.mobile),
+                    search.phone_tokens(c.mobile2),
                     search.phone_tokens(c.phone),
                     search.email_tokens(c.email),
                     search.text_tokens(c.wechat),

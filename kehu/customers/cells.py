@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from kehu.core.templatetags.kehu import due_class, phone, relative_day
+from kehu.core.templatetags.kehu import due_class, icon, phone, relative_day
 
 FAINT = SafeString('<span class="faint">—</span>')
 
@@ -112,3 +112,26 @@ def contact_name(row: Any) -> str:
 
 def customer(row: Any) -> str:
     return format_html('<a href="{}">{}</a>', row.customer.get_absolute_url(), row.customer)
+
+
+def row_actions(kind: str, back: str) -> Any:
+    """A cell with the row's edit and delete links (``kind`` is the URL segment, e.g.
+    ``contacts``); the pages themselves refuse a user who may not do either."""
+
+    def draw(row: Any) -> str:
+        return format_html(
+            '<span class="nowrap"><a class="btn btn-sm" href="/customers/{kind}/{pk}/edit/" '
+            'aria-label="{edit} {row}">{pencil}</a> '
+            '<a class="btn btn-sm" href="/customers/{kind}/{pk}/delete/?next={back}" '
+            'aria-label="{delete} {row}">{trash}</a></span>',
+            kind=kind,
+            pk=row.pk,
+            back=back,
+            edit=_("Edit"),
+            delete=_("Delete"),
+            row=row,
+            pencil=icon("pencil", "icon-sm"),
+            trash=icon("trash", "icon-sm"),
+        )
+
+    return draw

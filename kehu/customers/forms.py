@@ -4,10 +4,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.fieldrules import FieldRulesFormMixin
-from kehu.customers.models import Customer, Order, OrderLine, Product
-from kehu.customers.services import EDITABLE_FIELDS
+from kehu.customers.models import Contact, Customer, Interaction, Order, OrderLine, Product
+from kehu.customers.services import CONTACT_FIELDS, EDITABLE_FIELDS, INTERACTION_FIELDS
 
 TAGS_HELP = _("Separate tags with commas, e.g. 老客户, 展会")
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _people() -> forms.ModelMultipleChoiceField:
+    from kehu.accounts.models import User
+
+    return forms.ModelMultipleChoiceField(
+        label=_("Collaborators"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        help_text=_("Colleagues who work on this customer with its customer manager."),
+    )
 
 
 class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
@@ -18,12 +32,28 @@ class CustomerForm(FieldRulesFormMixin, forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = list(EDITABLE_FIELDS)
+        fields = [*EDITABLE_FIELDS, "collaborators"]
         widgets = {
             "need_description": forms.Textarea(attrs={"rows": 3}),
             "preferences": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "next_follow_up_at": DATETIME,
         }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "collaborators" in self.fields:
+            self.fields["collaborators"] = _people()
+
+
+class FollowUpForm(forms.Form):
+    """The follow-up panel's "plan the next follow-up" form: a date and what to do."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    next_follow_up_at = forms.DateTimeField(
+        label=_("Next follow-up"), required=False, widget=DATETIME
+    )
+    follow_up_plan = forms.CharField(label=_("Plan"), max_length=255, required=False)
 
 
 class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
@@ -40,7 +70,11 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
     class Meta:
         model = Customer
         # What a new customer needs; the owner is whoever creates it.
-        fields = [f for f in EDITABLE_FIELDS if f not in {"owner", "preferences", "notes"}]
+        fields = [
+            f
+            for f in EDITABLE_FIELDS
+            if f not in {"owner", "preferences", "notes", "next_follow_up_at", "follow_up_plan"}
+        ]
         widgets = {
             "need_description": forms.Textarea(attrs={"rows": 3}),
             # Customers with similar names appear below the form as the name is typed.
@@ -60,25 +94,56 @@ class CustomerCreateForm(FieldRulesFormMixin, forms.ModelForm):
         return normalize_phone(self.cleaned_data.get("contact_mobile", ""))
 
 
-class InteractionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[])
-    occurred_at = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+def _contacts_of(customer_id: int | None) -> forms.ModelMultipleChoiceField:
+    """The "with which contacts" picker: only the contacts of that customer."""
+    return forms.ModelMultipleChoiceField(
+        label=_("With"),
+        queryset=Contact.objects.filter(customer_id=customer_id or 0).order_by(
+            "-is_primary", "name"
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
+
+
+class InteractionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Interaction.Kind.choices)
+    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME)
     summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.CharField(label=_("Outcome"), max_length=255, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=255, required=False)
     next_follow_up_at = forms.DateTimeField(
-        label=_("Next follow-up"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Next follow-up"), required=False, widget=DATETIME
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        from kehu.customers.models import Interaction
-
+    def __init__(self, *args: object, customer: Customer | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["kind"].choices = Interaction.Kind.choices  # type: ignore[attr-defined]
+        self.fields["contacts"] = _contacts_of(customer.pk if customer else None)
+
+
+class InteractionEditForm(forms.ModelForm):
+    """Correct an interaction; the follow-up date is the customer's, shown when this
+    interaction planned it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    next_follow_up_at = forms.DateTimeField(
+        label=_("Next follow-up"),
+        required=False,
+        widget=DATETIME,
+        help_text=_("Sets the customer's next follow-up, with the next step as its plan."),
+    )
+
+    class Meta:
+        model = Interaction
+        fields = [*INTERACTION_FIELDS, "contacts"]
+        widgets = {
+            "occurred_at": DATETIME,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["contacts"] = _contacts_of(self.instance.customer_id)
 
 
 class ContactForm(forms.Form):
@@ -92,6 +157,17 @@ class ContactForm(forms.Form):
     birthday = forms.DateField(
         label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
+
+
+class ContactEditForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Contact
+        fields = list(CONTACT_FIELDS)
+        labels = {"phone": _("Landline")}
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class ProductForm(FieldRulesFormMixin, forms.ModelForm):
@@ -118,6 +194,16 @@ class OrderForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class OrderCellForm(FieldRulesFormMixin, forms.ModelForm):
+    """The cells of the orders table edited in place: status and order date (amounts follow
+    from the lines and returns and are never edited here)."""
+
+    class Meta:
+        model = Order
+        fields = ["status", "ordered_on"]
+        widgets = {"ordered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class OrderLineForm(forms.Form):

@@ -25,7 +25,7 @@ from kehu.customers import services, validators
 from kehu.customers.models import Customer, CustomerMerge
 
 # The fields a merge lets the user choose between (everything a person can set).
-CHOOSABLE = (*services.EDITABLE_FIELDS, "next_follow_up_at", "follow_up_plan")
+CHOOSABLE = services.EDITABLE_FIELDS  # the follow-up (date and plan) included
 
 
 def differing_fields(survivor: Customer, merged: Customer) -> list[str]:
@@ -110,6 +110,9 @@ def merge_customers(
     taken = [name for name, side in choices.items() if side == "merged"]
     check_writable(actor, Customer, taken)
     before = snapshot(merged)
+    from kehu.customers.duplicates import keys_of
+
+    old_keys = {k: sorted(v) for k, v in keys_of([survivor.pk, merged.pk]).items()}
 
     # 1. every record pointing at the merged customer now points at the survivor
     moved: dict[str, Any] = {}
@@ -167,6 +170,13 @@ def merge_customers(
         survivor.name_key = validators.name_key(survivor.name)
         survivor.core_key = validators.core_key(survivor.name)
         changed += ["name_key", "core_key"]
+    if {"next_follow_up_at", "follow_up_plan"} & set(changed):
+        # the merged customer's follow-up, with the interaction it came from (which moves too)
+        survivor.follow_up_from_id = merged.follow_up_from_id
+        changed.append("follow_up_from")
+    if "uscc" in changed:
+        survivor.uscc_invalid = validators.uscc_flagged(survivor.uscc)
+        changed.append("uscc_invalid")
     merged_id, merged_name = merged.pk, merged.name
     merged._history_user = actor  # type: ignore[attr-defined]
     merged.delete()  # nothing points at it any more; its history keeps what it was
@@ -190,7 +200,11 @@ def merge_customers(
         moved=moved,
     )
     services._emit(
-        "customer.deleted", actor, "customer", merged_id, data={"merged_into": survivor.pk}
+        "customer.deleted",
+        actor,
+        "customer",
+        merged_id,
+        data={"merged_into": survivor.pk, "old_keys": old_keys},
     )
     services._emit(
         "customer.updated",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -54,10 +55,10 @@ class Customer(TrackedModel):
 
     name = models.CharField(_("name"), max_length=200)
     # The name as compared for duplicates: width-folded, lower-case, without spaces/punctuation.
-    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    name_key = models.CharField(max_length=200, editable=False, default="")
     # The name without place prefixes and legal suffixes (杭州云帆科技有限公司 → 云帆科技):
     # customers sharing it are probable duplicates; similar ones are compared with rapidfuzz.
-    core_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    core_key = models.CharField(max_length=200, editable=False, default="")
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.COMPANY)
     level = models.CharField(_("level"), max_length=1, choices=Level, default=Level.C)
@@ -68,9 +69,7 @@ class Customer(TrackedModel):
     city = models.CharField(_("city"), max_length=32, blank=True)
     district = models.CharField(_("district"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    uscc = models.CharField(
-        _("Unified Social Credit Code"), max_length=18, blank=True, db_index=True
-    )
+    uscc = models.CharField(_("Unified Social Credit Code"), max_length=18, blank=True)
     website = models.URLField(_("website"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     owner = models.ForeignKey(
@@ -107,6 +106,17 @@ class Customer(TrackedModel):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     follow_up_plan = models.CharField(_("follow-up plan"), max_length=255, blank=True)
+    # The interaction whose next step the follow-up is (None when it was planned by hand):
+    # correcting that interaction moves the follow-up along, deleting it clears the follow-up.
+    follow_up_from = models.ForeignKey(
+        "Interaction",
+        verbose_name=_("follow-up planned at"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Purchase summary, kept current by the order and return services.
     orders_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
     purchase_total = models.DecimalField(
@@ -116,7 +126,18 @@ class Customer(TrackedModel):
         _("returns"), max_digits=16, decimal_places=2, default=Decimal(0), editable=False
     )
     last_order_on = models.DateField(_("last order"), null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    # Shares a credit code, a name, a distinctive name, a contact mobile or e-mail with another
+    # customer; kept current by kehu.customers.duplicates, so the table's "possible duplicate"
+    # filter and the data audit read one indexed column instead of grouping a million rows.
+    possible_duplicate = models.BooleanField(_("possible duplicate"), default=False, editable=False)
+    # A credit code on file whose form or check character is wrong (kept as a warning, not
+    # refused): stored when the code is written, so the table's "not valid" list and the data
+    # audit read an indexed column instead of checking every code.
+    uscc_invalid = models.BooleanField(
+        _("credit code not valid"), default=False, db_default=False, editable=False
+    )
+    # History is read per record (by id) and by date: no index on when the record was made.
+    history = HistoricalRecords(no_db_index=["created_at", "follow_up_from"])
 
     class Meta:
         verbose_name = _("customer")
@@ -134,6 +155,32 @@ class Customer(TrackedModel):
             models.Index(fields=["purchase_intent"], name="cust_intent"),
             models.Index(fields=["next_follow_up_at"], name="cust_next_follow_up"),
             models.Index(fields=["name", "id"], name="cust_name_id"),
+            # Duplicate checks look up equal values only: plain indexes (a field's db_index
+            # would add a second, pattern-matching index on PostgreSQL that nothing uses and
+            # every insert pays for).
+            models.Index(fields=["name_key"], name="cust_name_key"),
+            models.Index(fields=["core_key"], name="cust_core_key"),
+            models.Index(fields=["uscc"], name="cust_uscc"),
+            models.Index(
+                fields=["name", "id"],
+                name="cust_duplicate_name",
+                condition=models.Q(possible_duplicate=True),
+            ),
+            models.Index(
+                fields=["owner", "name", "id"],
+                name="cust_duplicate_owner_name",
+                condition=models.Q(possible_duplicate=True),
+            ),
+            models.Index(
+                fields=["name", "id"],
+                name="cust_bad_uscc_name",
+                condition=models.Q(uscc_invalid=True),
+            ),
+            models.Index(
+                fields=["owner", "name", "id"],
+                name="cust_bad_uscc_owner_name",
+                condition=models.Q(uscc_invalid=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -157,23 +204,34 @@ class Contact(TrackedModel):
     )
     name = models.CharField(_("name"), max_length=64)
     title = models.CharField(_("job title"), max_length=64, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
-    mobile2 = models.CharField(_("second mobile"), max_length=32, blank=True, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    mobile2 = models.CharField(_("second mobile"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["created_at"])
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
-        indexes = [models.Index(fields=["name", "id"], name="contact_name_id")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="contact_name_id"),
+            # Duplicate checks compare e-mails in lower case.
+            models.Index(Lower("email"), name="contact_email_lower"),
+            models.Index(fields=["email"], name="contact_email"),
+            models.Index(fields=["mobile"], name="contact_mobile"),
+            models.Index(fields=["mobile2"], name="contact_mobile2"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        """A contact is shown on its customer's page."""
+        return f"{self.customer.get_absolute_url()}#contact-{self.pk}"
 
 
 class Interaction(TrackedModel):
@@ -219,6 +277,10 @@ class Interaction(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        """An interaction is shown in its customer's timeline."""
+        return f"{self.customer.get_absolute_url()}#interaction-{self.pk}"
 
 
 class Product(TrackedModel):

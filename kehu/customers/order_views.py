@@ -15,12 +15,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kehu.core.fieldrules import hidden_fields
-from kehu.core.generic import Column, ObjectCreateView, ObjectEditView, ObjectListView
+from kehu.core.generic import (
+    CellEditView,
+    Column,
+    ObjectCreateView,
+    ObjectEditView,
+    ObjectListView,
+)
 from kehu.core.locking import StaleWriteError
 from kehu.core.permissions import has_perm
-from kehu.customers import selectors, services
+from kehu.customers import cells, selectors, services
 from kehu.customers.filters import OrderFilter
-from kehu.customers.forms import OrderForm, OrderLineFormSet, ProductForm, ReturnForm
+from kehu.customers.forms import (
+    OrderCellForm,
+    OrderForm,
+    OrderLineFormSet,
+    ProductForm,
+    ReturnForm,
+)
 from kehu.customers.models import Order, Product
 
 
@@ -81,19 +93,25 @@ class OrderListView(ObjectListView):
     filterset_class = OrderFilter
     default_ordering = ["-ordered_on", "-id"]
     columns = [
+        Column("select", "", sortable=False, render=cells.select, hideable=False, export=""),
         Column("number", gettext_lazy("Order number"), link=True),
-        Column("ordered_on", gettext_lazy("Order date")),
+        Column("ordered_on", gettext_lazy("Order date"), edit_url="customers:order_cell"),
         Column(
             "customer",
             gettext_lazy("Customer"),
             order_by="customer__name",
             template="customers/_cells.html#customer",
         ),
-        Column("status", gettext_lazy("Status"), template="customers/_cells.html#order_status"),
+        Column(
+            "status",
+            gettext_lazy("Status"),
+            template="customers/_cells.html#order_status",
+            edit_url="customers:order_cell",
+        ),
         Column(
             "sales_rep",
             gettext_lazy("Sales rep"),
-            sortable=False,
+            order_by="sales_rep__username",
             template="customers/_cells.html#sales_rep",
         ),
         Column(
@@ -109,6 +127,70 @@ class OrderListView(ObjectListView):
     @staticmethod
     def selector(user: Any) -> Any:
         return selectors.orders_visible_to(user)
+
+    def extra_context(self) -> dict[str, Any]:
+        user = self.request.user
+        return {
+            "bulk_actions": {
+                "status": has_perm(user, "order.change"),
+                "export": has_perm(user, "order.export"),
+            },
+            "statuses": Order.Status.choices,
+        }
+
+
+class OrderCellEditView(CellEditView):
+    """The status or date of an order edited in place, with the order's version."""
+
+    form_class = OrderCellForm
+    fields = {c.name: c for c in OrderListView.columns if c.edit_url}
+    get_for = staticmethod(lambda user, pk: selectors.get_order_for(user, pk, "change"))
+
+    def save(self, obj: Model, field: str, value: Any, version: int) -> Model:
+        assert isinstance(obj, Order)
+        return services.update_order(
+            actor=self.request.user, order=obj, expected_version=version, **{field: value}
+        )
+
+
+def order_bulk(request: HttpRequest) -> HttpResponse:
+    """Set the status of the ticked orders, or export them. Only orders the user may change
+    (export: see) are touched; the rest are reported, never silently skipped."""
+    from kehu.core import scoping
+    from kehu.customers import bulk
+
+    ticked = bulk.read(
+        request, "/customers/orders/", {"export": "order.export", "set_status": "order.change"}
+    )
+    if isinstance(ticked, HttpResponse):
+        return ticked
+    if ticked.action == "export":
+        rows = selectors.orders_visible_to(request.user)
+        return bulk.export(request, ticked, rows, OrderListView, ["-ordered_on", "-id"])
+    if ticked.value not in Order.Status.values:
+        messages.error(request, _("Choose a status."))
+        return HttpResponseRedirect(ticked.back)
+    found = list(
+        scoping.restrict(Order.objects.select_related("customer"), request.user, "change")
+        .filter(pk__in=ticked.ids)
+        .order_by("-ordered_on", "-id")
+    )
+
+    def set_status(order: Order) -> bool:
+        if order.status == ticked.value:
+            return False
+        services.update_order(
+            actor=request.user, order=order, expected_version=order.version, status=ticked.value
+        )
+        return True
+
+    return bulk.apply(
+        request,
+        ticked,
+        found,
+        set_status,
+        _("%(n)d ticked orders are not yours to change and were left alone."),
+    )
 
 
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:

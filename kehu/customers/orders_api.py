@@ -11,25 +11,12 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kehu.core import scoping
-from kehu.core.apisupport import KeysetPagination, parse_if_match
+from kehu.core.apisupport import KeysetPagination, expected_version, require_perm
 from kehu.core.fieldrules import check_writable, hidden_fields, redact
-from kehu.core.permissions import has_perm
 from kehu.customers import selectors, services
 from kehu.customers.models import Order, OrderLine, Product, Return
 
 router = Router(tags=["orders"])
-
-
-def _require(request: HttpRequest, code: str) -> None:
-    if not has_perm(request.auth, code):  # type: ignore[attr-defined]
-        raise HttpError(403, "Permission denied.")
-
-
-def _version(request: HttpRequest, data: dict[str, Any]) -> int:
-    expected = data.pop("version", None) or parse_if_match(request)
-    if expected is None:
-        raise HttpError(428, "Send the version you read (field `version` or If-Match).")
-    return int(expected)
 
 
 # ---- products -------------------------------------------------------------------------------
@@ -80,7 +67,7 @@ def list_products(request: HttpRequest, active: bool | None = None) -> Any:
 @router.post("/products", response={201: ProductOut}, exclude_unset=True, summary="Add a product")
 def create_product(request: HttpRequest, payload: ProductIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    _require(request, "product.create")
+    require_perm(request, "product.create")
     check_writable(user, Product, ["price"])
     product = services.create_product(actor=user, **payload.dict())
     return Status(201, product_out(user, product))
@@ -101,7 +88,7 @@ def patch_product(request: HttpRequest, product_id: int, payload: ProductPatch) 
     user = request.auth  # type: ignore[attr-defined]
     product = selectors.get_product_for(user, product_id, "change")
     data = payload.dict(exclude_unset=True)
-    expected = _version(request, data)
+    expected = expected_version(request, data)
     product = services.update_product(
         actor=user, product=product, expected_version=expected, **data
     )
@@ -216,7 +203,7 @@ def list_orders(
 @router.post("/orders", response={201: OrderOut}, exclude_unset=True, summary="Record an order")
 def create_order(request: HttpRequest, payload: OrderIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    _require(request, "order.create")
+    require_perm(request, "order.create")
     customer = selectors.get_customer_for(user, payload.customer_id)
     if any(line.unit_price is not None for line in payload.lines):
         # Line prices are money of the order: without view_financials the list price applies.
@@ -260,7 +247,7 @@ def patch_order(request: HttpRequest, order_id: int, payload: OrderPatch) -> Any
     user = request.auth  # type: ignore[attr-defined]
     order = selectors.get_order_for(user, order_id, "change")
     data = payload.dict(exclude_unset=True)
-    expected = _version(request, data)
+    expected = expected_version(request, data)
     services.set_order_status(
         actor=user, order=order, status=data["status"], expected_version=expected
     )
@@ -324,7 +311,7 @@ def list_returns(request: HttpRequest, customer_id: int | None = None) -> Any:
 @router.post("/returns", response={201: ReturnOut}, exclude_unset=True, summary="Record a return")
 def create_return(request: HttpRequest, payload: ReturnIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    _require(request, "return.create")
+    require_perm(request, "return.create")
     line = get_object_or_404(
         OrderLine.objects.filter(order__in=scoping.restrict(Order.objects.all(), user)),
         pk=payload.line_id,

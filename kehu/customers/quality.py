@@ -104,10 +104,6 @@ def email_invalid(email: str) -> bool:
     return bool(email) and not validators.email_is_valid(email)
 
 
-def uscc_invalid(code: str) -> bool:
-    return bool(code) and not validators.uscc_is_valid(code)
-
-
 @dataclass
 class Scan:
     """What a search for invalid records found, and whether it read every candidate row."""
@@ -158,9 +154,10 @@ def invalid_contacts(queryset: QuerySet[Contact], key: str) -> Scan:
     return Scan()
 
 
-def invalid_customers(queryset: QuerySet[Customer], key: str) -> Scan:
-    """Customers of ``queryset`` whose ``key`` (``uscc``) is on file but not valid (wrong
-    length or characters, or a check character that does not match)."""
+def customer_invalid(key: str) -> Q:
+    """The condition on customers whose ``key`` (``uscc``) is on file but not valid (wrong
+    length or characters, or a check character that does not match): a column stored when the
+    code is written (see :func:`kehu.customers.validators.uscc_flagged`)."""
     if key == "uscc":
-        return _scan(queryset.exclude(uscc=""), ("uscc",), uscc_invalid)
-    return Scan()
+        return Q(uscc_invalid=True)
+    return Q(pk__in=[])

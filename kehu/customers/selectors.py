@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,14 +44,22 @@ def contacts_visible_to(user: Any) -> QuerySet[Contact]:
     return scoping.restrict(Contact.objects.select_related("customer", "customer__owner"), user)
 
 
-def get_contact_for(user: Any, contact_id: int) -> Contact:
+def get_contact_for(user: Any, contact_id: int, action: str = "view") -> Contact:
+    """The contact if ``user`` may ``action`` it (404 otherwise)."""
     return scoping.get_visible_or_404(
-        Contact.objects.select_related("customer"), user, pk=contact_id
+        Contact.objects.select_related("customer"), user, action, pk=contact_id
     )
 
 
 def interactions_visible_to(user: Any) -> QuerySet[Interaction]:
     return scoping.restrict(Interaction.objects.select_related("customer", "user"), user)
+
+
+def get_interaction_for(user: Any, interaction_id: int, action: str = "view") -> Interaction:
+    """The interaction if ``user`` may ``action`` it (404 otherwise)."""
+    return scoping.get_visible_or_404(
+        Interaction.objects.select_related("customer", "user"), user, action, pk=interaction_id
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,22 @@ class TimelineEntry:
     detail: str = ""
     by: str = ""
     url: str = ""
+    anchor: str = ""  # the element id, so a link can point at this entry
+    edit_url: str = ""  # shown when the user may correct the entry
+    delete_url: str = ""  # shown when the user may delete it
+
+
+# Other apps (deals, tickets, tasks, group messages) add their entries to the customer page's
+# timeline by registering a provider: ``provider(user, customer, limit) -> list[TimelineEntry]``,
+# scoped to what ``user`` may see. Registered in the app's ``AppConfig.ready``.
+TimelineProvider = Callable[[Any, Customer, int], list[TimelineEntry]]
+_timeline_providers: list[TimelineProvider] = []
+
+
+def register_timeline_provider(provider: TimelineProvider) -> TimelineProvider:
+    if provider not in _timeline_providers:
+        _timeline_providers.append(provider)
+    return provider
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:
@@ -78,9 +103,21 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
     from kehu.core.fieldrules import hidden_fields
 
     entries: list[TimelineEntry] = []
-    interactions = scoping.restrict(
-        customer.interactions.select_related("user").prefetch_related("contacts"), user
-    )[:limit]
+    interactions = list(
+        scoping.restrict(
+            customer.interactions.select_related("user").prefetch_related("contacts"), user
+        )[:limit]
+    )
+    may = {
+        action: set(
+            scoping.restrict(
+                Interaction.objects.filter(pk__in=[i.pk for i in interactions]), user, action
+            ).values_list("pk", flat=True)
+        )
+        if interactions
+        else set()
+        for action in ("change", "delete")
+    }
     for i in interactions:
         with_whom = "、".join(c.name for c in i.contacts.all())
         detail = " · ".join(
@@ -99,6 +136,11 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
                 i.summary,
                 detail,
                 str(i.user or ""),
+                anchor=f"interaction-{i.pk}",
+                edit_url=f"/customers/interactions/{i.pk}/edit/" if i.pk in may["change"] else "",
+                delete_url=(
+                    f"/customers/interactions/{i.pk}/delete/" if i.pk in may["delete"] else ""
+                ),
             )
         )
     show_money = not hidden_fields(user, Order)
@@ -153,6 +195,8 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
             )
         )
     entries.extend(_profile_changes(user, customer, limit=limit))
+    for provider in _timeline_providers:
+        entries.extend(provider(user, customer, limit))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -173,6 +217,7 @@ def _profile_changes(user: Any, customer: Customer, *, limit: int) -> list[Timel
         "purchase_total",
         "returns_total",
         "last_order_on",
+        "possible_duplicate",
     } | hidden_fields(user, Customer)
     records = list(
         customer.history.select_related("history_user").order_by("-history_id")[: limit + 1]
@@ -322,17 +367,29 @@ def _shared_contact_keys(
     return rows, keys
 
 
-def duplicate_condition(visible: QuerySet[Customer]) -> models.Q:
-    """The customers of ``visible`` that :func:`duplicate_groups` would put in a group (all of
-    them, not only the first groups): the table's "possible duplicate" filter and the data
-    audit's duplicate count."""
-    condition = models.Q(pk__in=[])
+def duplicate_conditions(visible: QuerySet[Customer]) -> list[models.Q]:
+    """One condition per duplicate rule: the customers of ``visible`` that
+    :func:`duplicate_groups` would put in a group for that rule (all of them, not only the first
+    groups). Kept apart so each can be its own statement: PostgreSQL turns one ``IN (…)`` into a
+    hashed semi-join, but an OR of several large ones into a subquery scanned for every row."""
+    conditions = []
     for field in DUPLICATE_CUSTOMER_FIELDS:
         keys = _repeated_keys(visible, field).values(field)
-        condition |= models.Q(**{f"{field}__in": keys})
+        conditions.append(models.Q(**{f"{field}__in": keys}))
     for field in DUPLICATE_CONTACT_FIELDS:
         rows, shared = _shared_contact_keys(visible, field)
-        condition |= models.Q(pk__in=rows.filter(k__in=shared.values("k")).values("customer_id"))
+        conditions.append(
+            models.Q(pk__in=rows.filter(k__in=shared.values("k")).values("customer_id"))
+        )
+    return conditions
+
+
+def duplicate_condition(visible: QuerySet[Customer]) -> models.Q:
+    """Any of :func:`duplicate_conditions` (for small sets; a million rows want one statement
+    per rule, as :func:`kehu.customers.duplicates.refresh_all` does)."""
+    condition = models.Q(pk__in=[])
+    for part in duplicate_conditions(visible):
+        condition |= part
     return condition
 
 

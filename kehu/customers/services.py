@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -112,23 +112,37 @@ def similar_customers(name: str, *, exclude: int | None = None, limit: int = 5) 
     if len(candidates) < limit:
         # Names sharing the first two characters of the distinctive part, scored by similarity.
         # (a range instead of LIKE: the plain index serves it on SQLite and PostgreSQL alike)
-        prefix = Customer.objects.select_related("owner").filter(
-            core_key__gte=key[:2], core_key__lt=key[:2] + "\uffff"
-        )
+        # Only ids and keys are scored; the few close ones are then fetched whole.
+        prefix = Customer.objects.filter(core_key__gte=key[:2], core_key__lt=key[:2] + "\uffff")
         seen = {c.pk for c in candidates} | ({exclude} if exclude else set())
-        scored = [
-            (fuzz.ratio(key, c.core_key), c)
-            for c in prefix.exclude(pk__in=seen).order_by("core_key")[:200]
-        ]
-        candidates += [c for score, c in sorted(scored, key=lambda x: -x[0]) if score >= 80]
+        scored = sorted(
+            (
+                (fuzz.ratio(key, core), pk)
+                for pk, core in prefix.exclude(pk__in=seen)
+                .order_by("core_key")
+                .values_list("pk", "core_key")[:200]
+            ),
+            key=lambda x: -x[0],
+        )
+        close = [pk for score, pk in scored if score >= 80][: limit - len(candidates)]
+        if close:
+            found = Customer.objects.select_related("owner").in_bulk(close)
+            candidates += [found[pk] for pk in close if pk in found]
     return candidates[:limit]
+
+
+def similar_name_warning(name: str, owner: str) -> str:
+    """The warning about an existing customer with a similar name and who manages it."""
+    return _("A customer with a similar name exists: %(name)s (customer manager: %(owner)s).") % {
+        "name": name,
+        "owner": owner or _("nobody"),
+    }
 
 
 def similar_name_warnings(actor: Any, name: str, *, exclude: int | None = None) -> list[str]:
     """Non-blocking warnings about customers with similar names (who owns each, not more)."""
     return [
-        _("A customer with a similar name exists: %(name)s (customer manager: %(owner)s).")
-        % {"name": c.name, "owner": c.owner.name if c.owner else _("nobody")}
+        similar_name_warning(c.name, c.owner.name if c.owner else "")
         for c in similar_customers(name, exclude=exclude)
     ]
 
@@ -156,8 +170,10 @@ def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) 
     for key, value in fields.items():
         setattr(customer, key, value)
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
+    _check_follow_up(customer.next_follow_up_at)
     customer.name_key = validators.name_key(customer.name)
     customer.core_key = validators.core_key(customer.name)
+    customer.uscc_invalid = validators.uscc_flagged(customer.uscc)
     existing, reason = find_existing(name=customer.name, uscc=customer.uscc)
     if existing is not None:
         raise DuplicateCustomer(existing, reason)
@@ -168,12 +184,25 @@ def create_customer(*, actor: Any, name: str, owner: Any = None, **fields: Any) 
     return customer
 
 
-@transaction.atomic
-def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
-    contact = Contact(customer=customer, name=name.strip(), created_by=actor, updated_by=actor)
-    for key, value in fields.items():
-        setattr(contact, key, value)
+CONTACT_FIELDS = (
+    "name",
+    "title",
+    "mobile",
+    "mobile2",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "is_primary",
+)
+
+
+def _check_contact(contact: Contact) -> None:
+    """Normalise the phones and refuse what cannot be right (every problem at once)."""
     errors: dict[str, list[str]] = {}
+    contact.name = (contact.name or "").strip()
+    if not contact.name:
+        errors["name"] = [_("A contact needs a name.")]
     for name in ("mobile", "mobile2", "phone"):
         try:
             setattr(contact, name, validators.normalize_phone(getattr(contact, name)))
@@ -185,10 +214,131 @@ def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> 
         errors["birthday"] = exc.messages
     if errors:
         raise ValidationError(errors)
+
+
+def _contact_keys(contacts: Iterable[Contact]) -> dict[str, list[str]]:
+    """The duplicate keys (mobile, e-mail) contacts hold, to re-examine after they change."""
+    keys: dict[str, list[str]] = {"mobile": [], "email": []}
+    for contact in contacts:
+        if contact.mobile:
+            keys["mobile"].append(contact.mobile)
+        if contact.email:
+            keys["email"].append(contact.email.lower())
+    return {k: v for k, v in keys.items() if v}
+
+
+def _demote_other_primaries(actor: Any, contact: Contact) -> None:
+    """A customer has one primary contact: the others stop being it (with history)."""
+    others = Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(
+        pk=contact.pk
+    )
+    for other in others:
+        other.is_primary = False
+        save_versioned(other, expected_version=None, update_fields=["is_primary"], user=actor)
+        _emit("contact.updated", actor, "contact", other.pk, data={"fields": ["is_primary"]})
+
+
+@transaction.atomic
+def add_contact(*, actor: Any, customer: Customer, name: str, **fields: Any) -> Contact:
+    """Add a contact; the first contact of a customer is its primary one, and a new primary
+    contact takes over from the previous one."""
+    contact = Contact(customer=customer, name=name, created_by=actor, updated_by=actor)
+    for key, value in fields.items():
+        setattr(contact, key, value)
+    _check_contact(contact)
+    if not contact.is_primary:
+        contact.is_primary = not Contact.objects.filter(
+            customer_id=customer.pk, is_primary=True
+        ).exists()
     contact.full_clean()
     contact.save()
+    if contact.is_primary:
+        _demote_other_primaries(actor, contact)
     _emit("contact.created", actor, "contact", contact.pk)
     return contact
+
+
+@transaction.atomic
+def update_contact(
+    *, actor: Any, contact: Contact, expected_version: int | None, **changes: Any
+) -> Contact:
+    """Apply ``changes`` if nobody saved the contact since ``expected_version`` was read.
+
+    Making a contact primary makes the previous primary contact an ordinary one; the primary
+    contact stops being it only by choosing another one."""
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = Contact(mobile=contact.mobile, email=contact.email)
+    was_primary = contact.is_primary
+    for key, value in changes.items():
+        setattr(contact, key, value)
+    _check_contact(contact)
+    if was_primary and not contact.is_primary:
+        raise ValidationError(
+            {
+                "is_primary": [
+                    _(
+                        "%(name)s is the primary contact: make another contact primary "
+                        "instead, and this one stops being it."
+                    )
+                    % {"name": contact.name}
+                ]
+            }
+        )
+    current = Contact.objects.get(pk=contact.pk)
+    changed = [k for k in CONTACT_FIELDS if getattr(current, k) != getattr(contact, k)]
+    contact.full_clean()
+    save_versioned(contact, expected_version=expected_version, update_fields=changed, user=actor)
+    if contact.is_primary and not was_primary:
+        _demote_other_primaries(actor, contact)
+    data: dict[str, Any] = {"fields": changed}
+    if {"mobile", "email"} & set(changed):
+        data["old_keys"] = _contact_keys([before])
+    _emit("contact.updated", actor, "contact", contact.pk, data=data)
+    return contact
+
+
+@transaction.atomic
+def delete_contact(*, actor: Any, contact: Contact) -> None:
+    """Delete a contact (history keeps it); when it was the primary one, the longest-known
+    remaining contact becomes primary. Interactions keep their record without it."""
+    customer_id = contact.customer_id
+    pk = contact.pk
+    old_keys = _contact_keys([contact])
+    was_primary = contact.is_primary
+    contact._history_user = actor  # type: ignore[attr-defined]
+    contact.delete()
+    if was_primary:
+        successor = Contact.objects.filter(customer_id=customer_id).order_by("pk").first()
+        if successor is not None:
+            successor.is_primary = True
+            save_versioned(
+                successor, expected_version=None, update_fields=["is_primary"], user=actor
+            )
+            _emit(
+                "contact.updated", actor, "contact", successor.pk, data={"fields": ["is_primary"]}
+            )
+    _emit(
+        "contact.deleted",
+        actor,
+        "contact",
+        pk,
+        data={"customer_id": customer_id, "old_keys": old_keys},
+    )
+
+
+def _check_interaction_contacts(customer: Customer, contacts: Iterable[Contact] | None) -> None:
+    strangers = [c for c in contacts or () if c.customer_id != customer.pk]
+    if strangers:
+        raise ValidationError(
+            {
+                "contacts": [
+                    _("%(names)s is not a contact of %(customer)s.")
+                    % {"names": "、".join(c.name for c in strangers), "customer": customer}
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -202,7 +352,7 @@ def log_interaction(
     outcome: str = "",
     next_step: str = "",
     next_follow_up_at: dt.datetime | None = None,
-    contacts: list[Contact] | None = None,
+    contacts: Iterable[Contact] | None = None,
 ) -> Interaction:
     """Record an interaction; the customer's last contact follows the newest one and the next
     follow-up is taken from the interaction's next step when one is given."""
@@ -210,6 +360,8 @@ def log_interaction(
         validators.not_in_future(occurred_at, field_label=_("When"))
     except ValidationError as exc:
         raise ValidationError({"occurred_at": exc.messages}) from None
+    contacts = list(contacts or [])
+    _check_interaction_contacts(customer, contacts)
     interaction = Interaction(
         customer=customer,
         kind=kind,
@@ -233,7 +385,8 @@ def log_interaction(
     if next_follow_up_at is not None:
         locked.next_follow_up_at = next_follow_up_at
         locked.follow_up_plan = next_step
-        update_fields += ["next_follow_up_at", "follow_up_plan"]
+        locked.follow_up_from = interaction
+        update_fields += ["next_follow_up_at", "follow_up_plan", "follow_up_from"]
     if update_fields:
         locked.save(update_fields=update_fields)
         for name in update_fields:
@@ -246,6 +399,154 @@ def log_interaction(
         data={"customer_id": customer.pk},
     )
     return interaction
+
+
+INTERACTION_FIELDS = ("kind", "occurred_at", "summary", "outcome", "next_step")
+
+_UNSET: Any = object()
+
+
+def follow_up_came_from(customer: Customer, interaction: Interaction) -> bool:
+    """Whether the customer's planned follow-up is the one this interaction set (logging an
+    interaction with a follow-up date links it; planning one by hand unlinks it)."""
+    return customer.next_follow_up_at is not None and customer.follow_up_from_id == interaction.pk
+
+
+def _refresh_contact_times(
+    actor: Any,
+    customer_id: int,
+    *,
+    follow_up: tuple[dt.datetime | None, str] | None = None,
+    source: Interaction | None = None,
+) -> Customer:
+    """Recompute the customer's last contact from its interactions, and set its follow-up to
+    ``follow_up`` (date, plan) when given, as planned at ``source``."""
+    from django.db.models import Max
+
+    locked = Customer.objects.select_for_update().get(pk=customer_id)
+    latest = Interaction.objects.filter(customer_id=customer_id).aggregate(m=Max("occurred_at"))[
+        "m"
+    ]
+    changed = []
+    if locked.last_contact_at != latest:
+        locked.last_contact_at = latest
+        changed.append("last_contact_at")
+    if follow_up is not None:
+        source_id = source.pk if source is not None and follow_up[0] is not None else None
+        if (locked.next_follow_up_at, locked.follow_up_plan) != follow_up:
+            locked.next_follow_up_at, locked.follow_up_plan = follow_up
+            changed += ["next_follow_up_at", "follow_up_plan"]
+        if locked.follow_up_from_id != source_id:
+            locked.follow_up_from_id = source_id
+            changed.append("follow_up_from")
+    if changed:
+        # Like logging an interaction: derived values, not an edit of the profile, so the
+        # version stays and nobody editing the customer meanwhile gets a conflict.
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save(update_fields=changed)
+    return locked
+
+
+@transaction.atomic
+def update_interaction(
+    *,
+    actor: Any,
+    interaction: Interaction,
+    expected_version: int | None,
+    contacts: Iterable[Contact] | None = None,
+    next_follow_up_at: dt.datetime | None = _UNSET,
+    **changes: Any,
+) -> Interaction:
+    """Correct an interaction if nobody saved it since ``expected_version`` was read.
+
+    The customer's last contact follows the corrected time. When the customer's follow-up came
+    from this interaction, its plan follows the corrected next step; ``next_follow_up_at``
+    (when given) sets the follow-up date with this interaction's next step as the plan."""
+    unknown = set(changes) - set(INTERACTION_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    customer = Customer.objects.get(pk=interaction.customer_id)
+    came_from = follow_up_came_from(customer, interaction)
+    errors: dict[str, list[str]] = {}
+    if "occurred_at" in changes:
+        try:
+            validators.not_in_future(changes["occurred_at"], field_label=_("When"))
+        except ValidationError as exc:
+            errors["occurred_at"] = exc.messages
+    if contacts is not None:
+        contacts = list(contacts)
+        try:
+            _check_interaction_contacts(customer, contacts)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    changed = [k for k, v in changes.items() if getattr(interaction, k) != v]
+    for key in changed:
+        setattr(interaction, key, changes[key])
+    interaction.full_clean()
+    related_changed = False
+    if contacts is not None:
+        before = set(interaction.contacts.values_list("pk", flat=True))
+        related_changed = before != {c.pk for c in contacts}
+    save_versioned(
+        interaction, expected_version=expected_version, update_fields=changed, user=actor
+    )
+    if related_changed:
+        interaction.contacts.set(contacts or [])
+        changed.append("contacts")
+    follow_up: tuple[dt.datetime | None, str] | None = None
+    if next_follow_up_at is not _UNSET and next_follow_up_at is not None:
+        follow_up = (next_follow_up_at, interaction.next_step)
+    elif came_from:
+        follow_up = (customer.next_follow_up_at, interaction.next_step)
+    _refresh_contact_times(actor, customer.pk, follow_up=follow_up, source=interaction)
+    _emit(
+        "interaction.updated",
+        actor,
+        "interaction",
+        interaction.pk,
+        data={"customer_id": customer.pk, "fields": changed},
+    )
+    return interaction
+
+
+@transaction.atomic
+def delete_interaction(*, actor: Any, interaction: Interaction) -> None:
+    """Delete an interaction logged by mistake (history keeps it). The customer's last contact
+    goes back to the newest remaining interaction; a follow-up this interaction planned is
+    cleared with it."""
+    customer = Customer.objects.get(pk=interaction.customer_id)
+    came_from = follow_up_came_from(customer, interaction)
+    pk = interaction.pk
+    interaction._history_user = actor  # type: ignore[attr-defined]
+    interaction.delete()
+    _refresh_contact_times(actor, customer.pk, follow_up=(None, "") if came_from else None)
+    _emit("interaction.deleted", actor, "interaction", pk, data={"customer_id": customer.pk})
+
+
+@transaction.atomic
+def reassign_interaction(
+    *, actor: Any, interaction: Interaction, user: Any, expected_version: int | None
+) -> bool:
+    """Say who had the interaction (one logged on a colleague's behalf); False when it already
+    says so. Who may see the interaction does not change: that follows its customer."""
+    if user is None or not user.is_active:
+        raise ValidationError({"user": [_("Choose an active colleague.")]})
+    if interaction.user_id == user.pk:
+        return False
+    interaction.user = user
+    save_versioned(
+        interaction, expected_version=expected_version, update_fields=["user"], user=actor
+    )
+    _emit(
+        "interaction.updated",
+        actor,
+        "interaction",
+        interaction.pk,
+        data={"customer_id": interaction.customer_id, "fields": ["user"]},
+    )
+    return True
 
 
 EDITABLE_FIELDS = (
@@ -270,6 +571,8 @@ EDITABLE_FIELDS = (
     "need_description",
     "preferences",
     "notes",
+    "next_follow_up_at",
+    "follow_up_plan",
 )
 
 
@@ -283,17 +586,68 @@ def update_customer(
         raise ValueError(f"not editable: {sorted(unknown)}")
     check_writable(actor, Customer, changes)
     changed = [k for k, v in changes.items() if getattr(customer, k) != v]
+    if "next_follow_up_at" in changed and _same_minute(
+        customer.next_follow_up_at, changes["next_follow_up_at"]
+    ):
+        changed.remove("next_follow_up_at")  # a form shows minutes: the same time, re-sent
+    old_keys = {}
+    if {"name", "uscc"} & set(changed):
+        from kehu.customers.duplicates import keys_of
+
+        old_keys = {k: sorted(v) for k, v in keys_of([customer.pk]).items() if v}
     for key in changed:
         setattr(customer, key, changes[key])
     customer.warnings = _check_customer_fields(customer)  # type: ignore[attr-defined]
+    if "next_follow_up_at" in changed:
+        _check_follow_up(customer.next_follow_up_at)
     if "name" in changed:
         customer.name_key = validators.name_key(customer.name)
         customer.core_key = validators.core_key(customer.name)
         changed += ["name_key", "core_key"]
+    if {"next_follow_up_at", "follow_up_plan"} & set(changed) and customer.follow_up_from_id:
+        customer.follow_up_from = None  # planned by hand now
+        changed.append("follow_up_from")
+    if "uscc" in changed:
+        customer.uscc_invalid = validators.uscc_flagged(customer.uscc)
+        changed.append("uscc_invalid")
     customer.full_clean()
     save_versioned(customer, expected_version=expected_version, update_fields=changed, user=actor)
-    _emit("customer.updated", actor, "customer", customer.pk, data={"fields": changed})
+    data: dict[str, Any] = {"fields": changed}
+    if old_keys:
+        data["old_keys"] = old_keys
+    _emit("customer.updated", actor, "customer", customer.pk, data=data)
     return customer
+
+
+def _same_minute(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
+def _check_follow_up(when: dt.datetime | None) -> None:
+    """A follow-up planned by hand is today or later (an overdue one is simply left as is)."""
+    from django.utils import timezone
+
+    if when is not None and timezone.localdate(when) < timezone.localdate():
+        raise ValidationError(
+            {"next_follow_up_at": [_("The next follow-up cannot be planned in the past.")]}
+        )
+
+
+@transaction.atomic
+def set_collaborators(*, actor: Any, customer: Customer, users: Iterable[Any]) -> None:
+    """Make the customer's collaborators exactly ``users`` (they see and work on it with its
+    manager); choosing them, like the manager, needs the right to assign customers."""
+    check_writable(actor, Customer, ["collaborators"])
+    wanted = {u.pk: u for u in users if u is not None}
+    before = set(customer.collaborators.values_list("pk", flat=True))
+    if before == set(wanted):
+        return
+    customer.collaborators.set(list(wanted.values()))
+    _customer_changed(
+        actor, customer, ["collaborators"], {"collaborators": [sorted(before), sorted(wanted)]}
+    )
 
 
 @transaction.atomic
@@ -311,8 +665,17 @@ def delete_customer(*, actor: Any, customer: Customer) -> None:
     customer._history_user = actor  # type: ignore[attr-defined]
     pk = customer.pk
     contact_ids = list(customer.contacts.values_list("pk", flat=True))
+    from kehu.customers.duplicates import keys_of
+
+    old_keys = {k: sorted(v) for k, v in keys_of([pk]).items() if v}
     customer.delete()
-    _emit("customer.deleted", actor, "customer", pk, data={"contact_ids": contact_ids})
+    _emit(
+        "customer.deleted",
+        actor,
+        "customer",
+        pk,
+        data={"contact_ids": contact_ids, "old_keys": old_keys},
+    )
 
 
 @transaction.atomic
@@ -400,7 +763,25 @@ class BulkOutcome:
 
     changed: int = 0
     unchanged: int = 0
-    refused: list[tuple[Customer, str]] = dc_field(default_factory=list)
+    refused: list[tuple[Any, str]] = dc_field(default_factory=list)
+
+
+def apply_each(items: Iterable[Any], change: Callable[[Any], bool]) -> BulkOutcome:
+    """``change`` applied to each of ``items`` in its own transaction, so one refusal (a stale
+    record, an invalid value) does not undo the others; ``change`` answers whether it changed
+    anything."""
+    outcome = BulkOutcome()
+    for item in items:
+        try:
+            with transaction.atomic():
+                changed = change(item)
+        except (ValidationError, PermissionDenied, StaleWriteError) as exc:
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            outcome.refused.append((item, reason))
+        else:
+            outcome.changed += int(changed)
+            outcome.unchanged += int(not changed)
+    return outcome
 
 
 BULK_ACTIONS = ("assign_owner", "add_tag", "remove_tag", "set_level", "set_status")
@@ -618,25 +999,64 @@ def create_order(
     return order
 
 
-@transaction.atomic
 def set_order_status(
     *, actor: Any, order: Order, status: str, expected_version: int | None
 ) -> Order:
+    return update_order(actor=actor, order=order, expected_version=expected_version, status=status)
+
+
+ORDER_FIELDS = ("status", "ordered_on")
+
+
+def _check_order_changes(order: Order, changes: dict[str, Any]) -> None:
+    """An order's status is a known one, and not "cancelled" once goods came back; its date
+    is not in the future, nor after its first return."""
+    from django.db.models import Min
+
+    errors: dict[str, list[str]] = {}
+    status = changes.get("status", order.status)
     if status not in Order.Status.values:
-        raise ValidationError({"status": [_("Unknown order status.")]})
-    if status == Order.Status.CANCELLED and order.returns_exist():
-        raise ValidationError(
-            {"status": [_("An order with returns cannot be cancelled; record returns instead.")]}
-        )
-    order.status = status
-    save_versioned(order, expected_version=expected_version, update_fields=["status"], user=actor)
+        errors["status"] = [_("Unknown order status.")]
+    elif "status" in changes and status == Order.Status.CANCELLED and order.returns_exist():
+        errors["status"] = [_("An order with returns cannot be cancelled; record returns instead.")]
+    if "ordered_on" in changes:
+        day = changes["ordered_on"]
+        try:
+            validators.not_in_future(day, field_label=_("Order date"))
+        except ValidationError as exc:
+            errors["ordered_on"] = exc.messages
+        first = Return.objects.filter(line__order=order).aggregate(d=Min("returned_on"))["d"]
+        if first is not None and day is not None and day > first:
+            errors.setdefault("ordered_on", []).append(
+                _("The order date cannot be after its first return (%(date)s).")
+                % {"date": first.isoformat()}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def update_order(
+    *, actor: Any, order: Order, expected_version: int | None, **changes: Any
+) -> Order:
+    """Change an order's status or date if nobody saved it since ``expected_version`` was read;
+    the customer's purchase summary (orders, purchases, last order) follows. Amounts come from
+    the lines and returns, never from here."""
+    unknown = set(changes) - set(ORDER_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    _check_order_changes(order, changes)
+    changed = [k for k, v in changes.items() if getattr(order, k) != v]
+    for key in changed:
+        setattr(order, key, changes[key])
+    save_versioned(order, expected_version=expected_version, update_fields=changed, user=actor)
     refresh_purchase_summary(order.customer)
     _emit(
         "order.updated",
         actor,
         "order",
         order.pk,
-        data={"customer_id": order.customer_id, "fields": ["status"]},
+        data={"customer_id": order.customer_id, "fields": changed},
     )
     return order
 

@@ -79,6 +79,11 @@ def email_is_valid(raw: str) -> bool:
     return True
 
 
+def uscc_flagged(raw: str) -> bool:
+    """Whether a credit code is on file but not valid: the stored ``uscc_invalid`` column."""
+    return bool(raw) and not uscc_is_valid(raw)
+
+
 def uscc_is_valid(raw: str) -> bool:
     """Whether ``raw`` is a well-formed Unified Social Credit Code whose check character matches
     (GB 32100-2015), after the normalisation :func:`clean_uscc` applies."""

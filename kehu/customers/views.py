@@ -11,15 +11,22 @@ from kehu.core.generic import (
     CellEditView,
     Column,
     ObjectCreateView,
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
 )
 from kehu.customers import cells, selectors, services
-from kehu.customers.filters import ContactFilter, CustomerFilter, InteractionFilter
-from kehu.customers.forms import CustomerCreateForm, CustomerForm
-from kehu.customers.models import Customer
+from kehu.customers.filters import ContactFilter, CustomerFilter
+from kehu.customers.forms import (
+    ContactEditForm,
+    CustomerCreateForm,
+    CustomerForm,
+    FollowUpForm,
+    InteractionEditForm,
+)
+from kehu.customers.models import Contact, Customer, Interaction
 
 
 class CustomerListView(ObjectListView):
@@ -56,7 +63,12 @@ class CustomerListView(ObjectListView):
             render=cells.owner,
         ),
         Column("last_contact_at", _("Last contact"), render=cells.last_contact),
-        Column("next_follow_up_at", _("Next follow-up"), render=cells.follow_up),
+        Column(
+            "next_follow_up_at",
+            _("Next follow-up"),
+            render=cells.follow_up,
+            edit_url="customers:cell",
+        ),
         Column("industry", _("Industry"), default=False),
         Column("orders_count", _("Orders"), default=False),
         Column(
@@ -66,17 +78,22 @@ class CustomerListView(ObjectListView):
             default=False,
         ),
         Column("last_order_on", _("Last order"), default=False),
-        Column("returns_total", _("Returns"), sortable=False, default=False),
-        Column("credit_limit", _("Credit limit"), sortable=False, default=False),
+        Column("returns_total", _("Returns"), default=False),
+        Column("credit_limit", _("Credit limit"), default=False),
         Column("short_name", _("Short name"), default=False),
-        Column("kind", _("Kind"), sortable=False, default=False),
-        Column("province", _("Province"), sortable=False, default=False),
-        Column("district", _("District"), sortable=False, default=False),
-        Column("address", _("Address"), sortable=False, default=False),
-        Column("uscc", _("Unified Social Credit Code"), sortable=False, default=False),
-        Column("website", _("Website"), sortable=False, default=False),
-        Column("satisfaction", _("Satisfaction"), sortable=False, default=False),
-        Column("follow_up_plan", _("Follow-up plan"), sortable=False, default=False),
+        Column("kind", _("Kind"), default=False),
+        Column("province", _("Province"), default=False),
+        Column("district", _("District"), default=False),
+        Column("address", _("Address"), default=False),
+        Column("uscc", _("Unified Social Credit Code"), default=False),
+        Column("website", _("Website"), default=False),
+        Column("satisfaction", _("Satisfaction"), default=False),
+        Column(
+            "follow_up_plan",
+            _("Follow-up plan"),
+            default=False,
+            edit_url="customers:cell",
+        ),
         Column("created_at", _("Created"), render=cells.created, default=False),
     ]
 
@@ -123,18 +140,50 @@ class CustomerDetailView(ObjectDetailView):
         from kehu.core.permissions import has_perm
 
         user = self.request.user
+        contacts = list(obj.contacts.all())
         return {
+            "contacts": contacts,
+            "contact_rights": _rights_on(user, Contact, contacts),
+            "follow_up_form": self.follow_up_form
+            or FollowUpForm(
+                initial={
+                    "version": obj.version,
+                    "next_follow_up_at": obj.next_follow_up_at,
+                    "follow_up_plan": obj.follow_up_plan,
+                }
+            ),
+            "may_plan": scoping.can(user, "change", obj),
+            "collaborators": list(obj.collaborators.all()),
             "timeline": selectors.customer_timeline(user, obj),
             "purchase_lines": selectors.purchase_lines(user, obj),
             "may_order": has_perm(user, "order.create") and scoping.can(user, "view", obj),
             "duplicates": selectors.possible_duplicates(user, obj),
             "may_merge": has_perm(user, "customer.delete"),
             "interaction_form": InteractionForm(
-                initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")}
+                initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
+                customer=obj,
             ),
             "contact_form": ContactForm(),
-            "contacts": list(obj.contacts.all()),
         }
+
+    follow_up_form: FollowUpForm | None = None
+
+
+def _rights_on(user: Any, model: Any, rows: list[Any]) -> dict[str, set[Any]]:
+    """The ids among ``rows`` the user may change and may delete (two queries, not 2 × N)."""
+    from kehu.core import scoping
+
+    ids = [r.pk for r in rows]
+    return {
+        action: set(
+            scoping.restrict(model.objects.filter(pk__in=ids), user, action).values_list(
+                "pk", flat=True
+            )
+        )
+        if ids
+        else set()
+        for action in ("change", "delete")
+    }
 
 
 class CustomerEditView(ObjectEditView):
@@ -167,6 +216,12 @@ class CustomerEditView(ObjectEditView):
         names = services.clean_tag_names(form.cleaned_data.get("tag_names", ""))
         if names != [t.name for t in customer.tags.all()]:
             services.set_tags(actor=self.request.user, customer=customer, names=names)
+        if "collaborators" in form.cleaned_data:
+            services.set_collaborators(
+                actor=self.request.user,
+                customer=customer,
+                users=form.cleaned_data["collaborators"],
+            )
         from django.contrib import messages
 
         for warning in getattr(customer, "warnings", []):
@@ -211,6 +266,7 @@ def _add_to_customer(
     form_class: type[forms.Form],
     write: Any,
     done: str,
+    form_kwargs: Any = lambda customer: {},
 ) -> Any:
     """POST a small form that adds a child record (contact, interaction) to a visible customer:
     404 out of scope, 403 without the permission, every problem shown as a message."""
@@ -225,7 +281,7 @@ def _add_to_customer(
     customer = selectors.get_customer_for(request.user, pk)
     if not has_perm(request.user, permission):
         raise PermissionDenied
-    form = form_class(request.POST)
+    form = form_class(request.POST, **form_kwargs(customer))
     if form.is_valid():
         try:
             write(actor=request.user, customer=customer, **form.cleaned_data)
@@ -253,7 +309,56 @@ def log_interaction(request: Any, pk: int) -> Any:
         form_class=InteractionForm,
         write=services.log_interaction,
         done=_("Interaction logged."),
+        form_kwargs=lambda customer: {"customer": customer},
     )
+
+
+def plan_follow_up(request: Any, pk: int) -> Any:
+    """The follow-up panel: set (or clear) the next follow-up date and plan by hand, without
+    logging an interaction. Refusals re-show the page with what was typed."""
+    from django.contrib import messages
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+
+    from kehu.core import scoping
+    from kehu.core.locking import StaleWriteError
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    customer = scoping.get_visible_or_404(
+        Customer.objects.select_related("owner"), request.user, "change", pk=pk
+    )
+    form = FollowUpForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_customer(
+                actor=request.user,
+                customer=customer,
+                expected_version=data["version"],
+                next_follow_up_at=data["next_follow_up_at"],
+                follow_up_plan=data["follow_up_plan"].strip(),
+            )
+        except StaleWriteError as exc:
+            # Keep what was typed; the next save answers the newer values shown on the page.
+            fresh = request.POST.copy()
+            fresh["version"] = str(exc.current_version)
+            form = FollowUpForm(fresh)
+            form.is_valid()
+            form.add_error(None, str(exc.message))
+            status = 409
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Next follow-up planned."))
+            return HttpResponseRedirect(customer.get_absolute_url())
+    view = CustomerDetailView()
+    view.setup(request, pk=pk)
+    view.follow_up_form = form
+    response = view.get(request, pk=pk)
+    response.status_code = status
+    return response
 
 
 def add_contact(request: Any, pk: int) -> Any:
@@ -276,6 +381,7 @@ class ContactListView(ObjectListView):
     filterset_class = ContactFilter
     default_ordering = ["name"]
     columns = [
+        Column("select", "", sortable=False, render=cells.select, hideable=False, export=""),
         Column("name", _("Name"), render=cells.contact_name, hideable=False),
         Column(
             "customer",
@@ -283,44 +389,36 @@ class ContactListView(ObjectListView):
             order_by="customer__name",
             render=cells.customer,
         ),
-        Column("title", _("Job title")),
-        Column("mobile", _("Mobile"), render=cells.mobile),
-        Column("phone", _("Landline"), default=False),
-        Column("email", _("E-mail")),
-        Column("wechat", _("WeChat ID")),
-        Column("birthday", _("Birthday"), default=False),
+        Column("title", _("Job title"), edit_url="customers:contact_cell"),
+        Column("mobile", _("Mobile"), render=cells.mobile, edit_url="customers:contact_cell"),
+        Column("phone", _("Landline"), default=False, edit_url="customers:contact_cell"),
+        Column("email", _("E-mail"), edit_url="customers:contact_cell"),
+        Column("wechat", _("WeChat ID"), edit_url="customers:contact_cell"),
+        Column("birthday", _("Birthday"), default=False, edit_url="customers:contact_cell"),
+        Column(
+            "actions",
+            "",
+            sortable=False,
+            render=cells.row_actions("contacts", "/customers/contacts/"),
+            hideable=False,
+            export="",
+        ),
     ]
 
     @staticmethod
     def selector(user: Any) -> Any:
         return selectors.contacts_visible_to(user)
 
+    def extra_context(self) -> dict[str, Any]:
+        from kehu.core.permissions import has_perm
 
-class InteractionListView(ObjectListView):
-    title = _("Interactions")
-    export_name = "interactions"
-    template_name = "customers/interaction_list.html"
-    filterset_class = InteractionFilter
-    default_ordering = ["-occurred_at"]
-    columns = [
-        Column("occurred_at", _("When"), template="customers/_cells.html#when"),
-        Column("kind", _("Kind"), template="customers/_cells.html#kind"),
-        Column(
-            "customer",
-            _("Customer"),
-            order_by="customer__name",
-            render=cells.customer,
-        ),
-        Column(
-            "summary", _("What was said"), sortable=False, template="customers/_cells.html#summary"
-        ),
-        Column("next_step", _("Next step"), sortable=False),
-        Column("user", _("By"), sortable=False, template="customers/_cells.html#by"),
-    ]
-
-    @staticmethod
-    def selector(user: Any) -> Any:
-        return selectors.interactions_visible_to(user)
+        user = self.request.user
+        return {
+            "bulk_actions": {
+                "delete": has_perm(user, "contact.delete"),
+                "export": has_perm(user, "contact.export"),
+            }
+        }
 
 
 def bulk_change(request: Any) -> Any:
@@ -330,18 +428,13 @@ def bulk_change(request: Any) -> Any:
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied
     from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-    from django.utils.http import url_has_allowed_host_and_scheme
 
     from kehu.core import scoping
     from kehu.core.permissions import has_perm
 
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
-        back = ""
-    back = back or "/customers/"
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:1000]
+    back, ids = _ticked(request, "/customers/")
     action = request.POST.get("action", "")
     if not ids:
         messages.warning(request, _("Tick at least one customer first."))
@@ -397,6 +490,68 @@ def bulk_change(request: Any) -> Any:
     return HttpResponseRedirect(back)
 
 
+def _ticked(request: Any, default: str) -> tuple[str, list[int]]:
+    """The page to go back to (same site only) and the ids ticked in a table (at most 1,000)."""
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:1000]
+    return _back(request, default), ids
+
+
+def contact_bulk(request: Any) -> Any:
+    """Export or delete the contacts ticked in the table. Only contacts the user may delete
+    (export: see) are touched; the rest are reported, never silently skipped."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+
+    from kehu.core import scoping
+    from kehu.core.permissions import has_perm
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    back, ids = _ticked(request, "/customers/contacts/")
+    action = request.POST.get("action", "")
+    if action not in {"export", "delete"} or not has_perm(request.user, f"contact.{action}"):
+        raise PermissionDenied
+    if not ids:
+        messages.warning(request, _("Tick at least one contact first."))
+        return HttpResponseRedirect(back)
+    if action == "export":
+        from kehu.dataops import exports
+
+        fmt = request.POST.get("format", "csv")
+        return exports.export_response(
+            request,
+            exports.ExportRequest(
+                queryset=selectors.contacts_visible_to(request.user).filter(pk__in=ids),
+                ordering=["name", "id"],
+                columns=list(ContactListView.columns),
+                fmt=fmt if fmt in exports.FORMATS else "csv",
+                name="contacts",
+                title=str(_("Contacts")),
+                query="ids=" + ",".join(map(str, ids[:50])),
+            ),
+        )
+    found = list(
+        scoping.restrict(Contact.objects.all(), request.user, "delete")
+        .filter(pk__in=ids)
+        .select_related("customer")
+    )
+    deleted = 0
+    for contact in found:
+        with transaction.atomic():
+            services.delete_contact(actor=request.user, contact=contact)
+        deleted += 1
+    messages.success(request, _("%(n)d contacts deleted.") % {"n": deleted})
+    if len(set(ids)) > len(found):
+        messages.warning(
+            request,
+            _("%(n)d ticked contacts are not yours to delete and were left alone.")
+            % {"n": len(set(ids)) - len(found)},
+        )
+    return HttpResponseRedirect(back)
+
+
 def export_selection(request: Any, ids: list[int]) -> Any:
     """The ticked customers with every column the user may see (not only the shown ones)."""
     from kehu.core.fieldrules import hidden_fields
@@ -437,4 +592,99 @@ class CustomerCellEditView(CellEditView):
         assert isinstance(obj, Customer)
         return services.update_customer(
             actor=self.request.user, customer=obj, expected_version=version, **{field: value}
+        )
+
+
+# ---- contacts and interactions: edit, delete, history ------------------------------------------
+
+
+def _back(request: Any, default: str) -> str:
+    """Where to go after a change: the page that asked (``next``, same site only) or ``default``."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return str(back)
+    return default
+
+
+class ContactEditView(ObjectEditView):
+    form_class = ContactEditForm
+    title = _("Edit contact")
+    get_for = staticmethod(lambda user, pk: selectors.get_contact_for(user, pk, "change"))
+
+    def save(self, obj: Model, form: forms.Form) -> Model:
+        assert isinstance(obj, Contact)
+        data = {k: form.cleaned_data[k] for k in services.CONTACT_FIELDS if k in form.cleaned_data}
+        return services.update_contact(
+            actor=self.request.user,
+            contact=obj,
+            expected_version=form.cleaned_data["version"],
+            **data,
+        )
+
+
+class ContactDeleteView(ObjectDeleteView):
+    get_for = staticmethod(lambda user, pk: selectors.get_contact_for(user, pk, "delete"))
+
+    def delete(self, obj: Model) -> None:
+        assert isinstance(obj, Contact)
+        self.success_url = _back(self.request, obj.customer.get_absolute_url())
+        services.delete_contact(actor=self.request.user, contact=obj)
+
+
+class ContactHistoryView(ObjectHistoryView):
+    get_for = staticmethod(selectors.get_contact_for)
+
+
+class InteractionEditView(ObjectEditView):
+    form_class = InteractionEditForm
+    title = _("Edit interaction")
+    get_for = staticmethod(lambda user, pk: selectors.get_interaction_for(user, pk, "change"))
+
+    def initial(self, obj: Model) -> dict[str, Any]:
+        assert isinstance(obj, Interaction)
+        initial = super().initial(obj)
+        if services.follow_up_came_from(obj.customer, obj):
+            initial["next_follow_up_at"] = obj.customer.next_follow_up_at
+        return initial
+
+    def save(self, obj: Model, form: forms.Form) -> Model:
+        assert isinstance(obj, Interaction)
+        data = {k: form.cleaned_data[k] for k in services.INTERACTION_FIELDS}
+        when = form.cleaned_data.get("next_follow_up_at")
+        return services.update_interaction(
+            actor=self.request.user,
+            interaction=obj,
+            expected_version=form.cleaned_data["version"],
+            contacts=form.cleaned_data["contacts"],
+            **({"next_follow_up_at": when} if when else {}),
+            **data,
+        )
+
+
+class InteractionDeleteView(ObjectDeleteView):
+    get_for = staticmethod(lambda user, pk: selectors.get_interaction_for(user, pk, "delete"))
+
+    def delete(self, obj: Model) -> None:
+        assert isinstance(obj, Interaction)
+        self.success_url = _back(self.request, obj.customer.get_absolute_url())
+        services.delete_interaction(actor=self.request.user, interaction=obj)
+
+
+class InteractionHistoryView(ObjectHistoryView):
+    get_for = staticmethod(selectors.get_interaction_for)
+
+
+class ContactCellEditView(CellEditView):
+    """One cell of the contacts table edited in place, with the contact's version."""
+
+    form_class = ContactEditForm
+    fields = {c.name: c for c in ContactListView.columns if c.edit_url}
+    get_for = staticmethod(lambda user, pk: selectors.get_contact_for(user, pk, "change"))
+
+    def save(self, obj: Model, field: str, value: Any, version: int) -> Model:
+        assert isinstance(obj, Contact)
+        return services.update_contact(
+            actor=self.request.user, contact=obj, expected_version=version, **{field: value}
         )

@@ -89,10 +89,14 @@ def _sql_counts(
 
 
 def _duplicate_counts(customers: QuerySet[Customer], counts: dict[Any, dict[str, int]]) -> None:
-    from kehu.customers.selectors import duplicate_condition
+    """Customers flagged as possible duplicates, after bringing every flag up to date (bulk
+    writes that bypassed the services are caught here), so the count is exact and equals what
+    the table's "possible duplicate" filter lists."""
+    from kehu.customers.duplicates import refresh_all
 
+    refresh_all()
     rows = (
-        customers.filter(duplicate_condition(customers))
+        customers.filter(possible_duplicate=True)
         .order_by()
         .values("owner_id")
         .annotate(n=Count("pk"))
@@ -119,10 +123,15 @@ def _format_counts(
             counts[owner]["invalid_phone"] += 1
         if quality.email_invalid(email):
             counts[owner]["invalid_email"] += 1
-    codes = customers.exclude(uscc="").order_by().values_list("owner_id", "uscc")
-    for owner, code in codes.iterator(chunk_size=CHUNK):
-        if quality.uscc_invalid(code):
-            counts[owner]["invalid_uscc"] += 1
+    flagged = (
+        customers.filter(quality.customer_invalid("uscc"))
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    for owner, n in flagged:
+        counts[owner]["invalid_uscc"] += n
 
 
 def _owner_rows(

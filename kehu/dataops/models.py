@@ -20,6 +20,9 @@ class ImportJob(models.Model):
         INTERACTIONS = "interactions", _("Interactions")
         PRODUCTS = "products", _("Products")
         ORDERS = "orders", _("Orders")
+        DEALS = "deals", _("Deals")
+        TASKS = "tasks", _("Tasks")
+        TICKETS = "tickets", _("Tickets")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")

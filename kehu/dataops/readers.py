@@ -6,10 +6,11 @@ with an :class:`ImportFileError` carrying a translated sentence for the user, fi
 above the data) and returns a :class:`TableSource` whose ``rows()`` streams the data rows as text.
 
 Nothing here holds a whole file in memory: CSV goes through ``csv.reader`` one physical line at a
-time with a cap on line length, XLSX through openpyxl's read-only mode once the zip directory has
-been checked against zip bombs. Limits are keyword arguments with module-level defaults, so the
-module works without Django settings; the error messages are lazy translations and are only turned
-into text when shown.
+time with a cap on line length, XLSX through a streaming parse of the sheet's XML
+(:mod:`kehu.dataops.xlsxrows`; openpyxl reads only the workbook's small parts) once the zip
+directory has been checked against zip bombs. Limits are keyword arguments with module-level
+defaults, so the module works without Django settings; the error messages are lazy translations
+and are only turned into text when shown.
 
 Error codes (``ImportFileError.code``): ``empty``, ``too_large``, ``save_as_xlsx`` (a spreadsheet
 format we do not read: .xls, password-protected workbooks, .ods, .xlsb, HTML or XML "Excel"
@@ -33,13 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-import openpyxl
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from kehu.dataops.cells import STRIP_CHARS, cell_text, excel_serial_to_date
 from kehu.dataops.xlsxmerges import CellRange, read_merges
+from kehu.dataops.xlsxrows import SheetXMLError, iter_rows
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -245,27 +248,32 @@ class TableSource:
                 self._handles.discard(text)
 
     def _xlsx_records(self, start: int) -> Generator[tuple[int, Sequence[Any]], None, None]:
-        worksheet = self._worksheet()
+        workbook = self._load()
+        worksheet = workbook[self.sheet]
         limit = self._max_cell_chars
         number = start - 1
         try:
-            rows = worksheet.iter_rows(min_row=start, values_only=True)
-            for number, values in enumerate(rows, start):
-                for value in values:
-                    if type(value) is str and len(value) > limit:
-                        raise _cell_too_long(number, limit)
-                yield number, values
+            with workbook._archive.open(worksheet._worksheet_path) as stream:
+                rows = iter_rows(
+                    stream,
+                    shared_strings=worksheet._shared_strings,
+                    epoch=workbook.epoch,
+                    date_styles=workbook._date_formats,
+                    duration_styles=workbook._timedelta_formats,
+                )
+                for number, values in rows:
+                    if number < start:
+                        continue
+                    for value in values:
+                        if type(value) is str and len(value) > limit:
+                            raise _cell_too_long(number, limit)
+                    yield number, values
         except ImportFileError:
             raise
-        except Exception as exc:  # openpyxl fails in many ways on a damaged sheet
-            raise ImportFileError(
-                _(
-                    "The workbook is damaged after row %(row)s. Open it in Excel or WPS, "
-                    "save it again and upload it again."
-                ),
-                "corrupt",
-                {"row": number},
-            ) from exc
+        except SheetXMLError as exc:
+            raise _damaged_after(exc.row) from exc
+        except Exception as exc:  # a damaged zip member fails in many ways
+            raise _damaged_after(number) from exc
 
     def _load(self) -> Any:
         if self._workbook is None:
@@ -278,11 +286,6 @@ class TableSource:
                 raise
             self._handles.add(handle)  # the workbook's zip reads it until close()
         return self._workbook
-
-    def _worksheet(self) -> Any:
-        worksheet = self._load()[self.sheet]
-        worksheet.reset_dimensions()  # the stored dimension is often wrong; trust the cells
-        return worksheet
 
     def _scan(self) -> list[tuple[int, list[Any]]]:
         """The first non-empty rows, raw: candidates for the header and its width."""
@@ -613,9 +616,33 @@ def _zip_declared_entries(handle: IO[bytes], size: int) -> int | None:
     return int(entries)
 
 
+class _SheetList(ReadOnlyWorksheet):
+    """A worksheet of the workbook's list: its name, state and part. openpyxl would also look
+    for its size, parsing the whole sheet when it declares none (files other programs write);
+    the rows are read by :mod:`kehu.dataops.xlsxrows`, which needs no size."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _WorkbookReader(ExcelReader):
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _SheetList(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
 def _load_workbook(handle: IO[bytes]) -> Any:
     try:
-        return openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        reader = _WorkbookReader(handle, read_only=True, data_only=True, keep_links=False)
+        reader.read()
+        return reader.wb
     except Exception as exc:
         raise _corrupt_workbook() from exc
 
@@ -786,6 +813,17 @@ def _corrupt_workbook() -> ImportFileError:
             "and upload it again."
         ),
         "corrupt",
+    )
+
+
+def _damaged_after(row: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The workbook is damaged after row %(row)s. Open it in Excel or WPS, "
+            "save it again and upload it again."
+        ),
+        "corrupt",
+        {"row": row},
     )
 
 

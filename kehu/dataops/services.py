@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -312,8 +312,52 @@ def _check(actor: Any, job: ImportJob) -> ImportJob:
     counts = {"create": 0, "update": 0, "skip": 0, "invalid": 0}
     invalid: list[dict[str, Any]] = []
     samples: dict[str, list[dict[str, Any]]] = {"create": [], "update": [], "skip": []}
-    warnings = 0
-    total = 0
+    invalid_out = _InvalidRows(job)
+    try:
+        total, warnings = _check_rows(job, kind, ctx, counts, invalid, samples, invalid_out)
+    finally:
+        invalid_out.close()
+    if invalid_out.count:
+        invalid_out.attach()
+    elif job.invalid_file:
+        job.invalid_file.delete(save=False)
+    job.total_rows = total
+    job.check_summary = {
+        "total": total,
+        "counts": counts,
+        "invalid": invalid,
+        "samples": samples,
+        "warnings": warnings,
+        "checked_at": timezone.now().isoformat(),
+    }
+    job.status = ImportJob.Status.CHECKED
+    job.rows_done = 0
+    job.message = ""
+    job.save(
+        update_fields=[
+            "total_rows",
+            "check_summary",
+            "status",
+            "rows_done",
+            "message",
+            "invalid_file",
+        ]
+    )
+    return job
+
+
+def _check_rows(
+    job: ImportJob,
+    kind: importing.ImportType,
+    ctx: importing.Context,
+    counts: dict[str, int],
+    invalid: list[dict[str, Any]],
+    samples: dict[str, list[dict[str, Any]]],
+    invalid_out: _InvalidRows,
+) -> tuple[int, int]:
+    """The dry run's reading: counts, the first invalid rows and samples for the page, every
+    invalid row to the file. Returns (rows, warnings)."""
+    total = warnings = 0
     for rows in _batches(job):
         _decide(job, rows, kind, ctx)
         if job.duplicates == ImportJob.Duplicates.UPDATE:
@@ -334,23 +378,19 @@ def _check(actor: Any, job: ImportJob) -> ImportJob:
                         "row": row.number,
                         "reason": str(row.reason),
                         "warnings": row.warnings[:3],
-                        "name": str(row.values.get("name") or row.values.get("customer") or ""),
+                        "name": str(_sample_name(row.values)),
                     }
                 )
-    job.total_rows = total
-    job.check_summary = {
-        "total": total,
-        "counts": counts,
-        "invalid": invalid,
-        "samples": samples,
-        "warnings": warnings,
-        "checked_at": timezone.now().isoformat(),
-    }
-    job.status = ImportJob.Status.CHECKED
-    job.rows_done = 0
-    job.message = ""
-    job.save(update_fields=["total_rows", "check_summary", "status", "rows_done", "message"])
-    return job
+        invalid_out.add(rows)
+    return total, warnings
+
+
+def _sample_name(values: dict[str, Any]) -> Any:
+    """What a row is called in the dry run's samples."""
+    for key in ("name", "title", "subject", "customer"):
+        if values.get(key):
+            return values[key]
+    return ""
 
 
 def _preview_updates(kind: importing.ImportType, rows: list[importing.Row]) -> None:
@@ -360,21 +400,11 @@ def _preview_updates(kind: importing.ImportType, rows: list[importing.Row]) -> N
     if not ids:
         return
     existing = model._default_manager.in_bulk(ids)
-    names = {f.name for f in model._meta.concrete_fields}
     for r in rows:
         if r.action != "update":
             continue
         obj = existing.get(r.existing)
-        changes = (
-            [
-                k
-                for k, v in r.values.items()
-                if k in names and k != "name" and getattr(obj, k, v) != v
-            ]
-            if obj
-            else []
-        )
-        if not changes:
+        if obj is None or not kind.changes(obj, r.values):
             r.action, r.reason = "skip", _("Already up to date.")
 
 
@@ -453,13 +483,14 @@ def run_import(job_id: int, *, progress: Callable[[int], None] | None = None) ->
     job.save(update_fields=["status", "started_at", "heartbeat_at"])
     kind = importing.import_type(job.kind)
     ctx = importing.Context(actor)
-    invalid_out = _InvalidRows(job)
+    resume_after = 0 if job.mode == ImportJob.Mode.ALL_OR_NOTHING else job.last_row
+    invalid_out = _InvalidRows(job, resume_after=resume_after)
     try:
         if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
             with transaction.atomic():
                 _write_all(job, kind, ctx, invalid_out, resume_after=0, progress=progress)
         else:
-            _write_all(job, kind, ctx, invalid_out, resume_after=job.last_row, progress=progress)
+            _write_all(job, kind, ctx, invalid_out, resume_after=resume_after, progress=progress)
     except _Cancelled:
         job.refresh_from_db()
         if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
@@ -491,8 +522,12 @@ def run_import(job_id: int, *, progress: Callable[[int], None] | None = None) ->
         job.message = ""
     finally:
         invalid_out.close()
+    importing.flush_search_index()
     if invalid_out.count and job.status != ImportJob.Status.FAILED:
-        invalid_out.attach()
+        # a cancelled run's too (what was written so far, and why not); it may be resumed
+        invalid_out.attach(keep_spool=job.status != ImportJob.Status.DONE)
+    elif job.status == ImportJob.Status.DONE:
+        invalid_out.path.unlink(missing_ok=True)
     job.finished_at = timezone.now()
     job.save()
     _emit("import.finished", job, status=job.status, created=job.created_count)
@@ -533,12 +568,14 @@ def _write_all(
         if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
             raise _Cancelled
         with transaction.atomic():
+            _no_flush_wait()
             _decide(job, rows, kind, ctx)
             if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 bad = next((r for r in rows if r.action == "invalid"), None)
                 if bad is not None:
                     raise _Invalid(bad)
             created = kind.write(rows, ctx, job=job)
+            _refresh_duplicates(job, kind, rows, created)
             importing.insert_rows(
                 ImportedRecord,
                 [{"job_id": job.pk, "row": n, "model": m, "object_id": pk} for n, m, pk in created],
@@ -567,6 +604,56 @@ def _write_all(
             progress(job.rows_done)
 
 
+def _no_flush_wait() -> None:
+    """PostgreSQL: the batch's commit does not wait for its WAL to reach the disk (about a
+    third of a batch's time on a slow disk). A server crash can lose the last few batches
+    committed, never part of one, and the job's progress is written in the same transaction:
+    the import resumes from what the database kept."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _refresh_duplicates(
+    job: ImportJob,
+    kind: importing.ImportType,
+    rows: list[importing.Row],
+    created: list[tuple[int, str, int]],
+) -> None:
+    """Bring the "possible duplicate" flag of the customers a batch wrote up to date (the bulk
+    writes bypass the services and their events), in the batch's transaction.
+
+    Unless duplicates are created anyway, the duplicate check has proved that a customer the
+    import creates shares no Unified Social Credit Code, name, contact mobile or e-mail with
+    any other customer (existing, or from an earlier row): only a shared distinctive name can
+    flag it, which two statements settle. Updated records and customers created anyway get
+    the full refresh."""
+    from kehu.customers.duplicates import refresh_for, refresh_for_new_distinct
+    from kehu.customers.models import Contact, Customer
+
+    if kind.model not in (Customer, Contact):
+        return
+    customer_ids = {pk for _n, model, pk in created if model == "customer"}
+    contact_ids = {pk for _n, model, pk in created if model == "contact"}
+    if kind.model is Customer and job.duplicates != ImportJob.Duplicates.CREATE:
+        refresh_for_new_distinct(customer_ids)
+        customer_ids = set()
+        contact_ids = set()
+    updated = [r.existing for r in rows if r.action == "update" and r.existing]
+    if kind.model is Customer:
+        customer_ids.update(updated)
+    else:
+        contact_ids.update(updated)
+    if contact_ids:
+        customer_ids.update(
+            Contact.objects.filter(pk__in=contact_ids).values_list("customer_id", flat=True)
+        )
+    if customer_ids:
+        refresh_for(customer_ids)
+
+
 def _remember_rows(job: ImportJob, ctx: importing.Context) -> None:
     """On resume, rows already written count as seen: a later duplicate of them stays one."""
     kind = importing.import_type(job.kind)
@@ -580,33 +667,67 @@ def _remember_rows(job: ImportJob, ctx: importing.Context) -> None:
 
 
 class _InvalidRows:
-    """The rows that were not written, as a CSV with the original columns and a reason."""
+    """The rows that were not written, as a CSV with the original columns and a reason.
 
-    def __init__(self, job: ImportJob) -> None:
+    They are appended batch by batch to a spool file next to the uploads (rows numbered, so a
+    resumed import keeps those of the batches written before the interruption and drops any
+    of a batch that was rolled back), and become the downloadable file at the end: memory
+    stays flat however many rows are invalid."""
+
+    def __init__(self, job: ImportJob, *, resume_after: int = 0) -> None:
+        from pathlib import Path
+
         self.job = job
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer)
-        self.count = 0
-        self.writer.writerow([*job.headers, _("Why it was not imported")])
+        self.path = Path(settings.MEDIA_ROOT) / "imports" / "spool" / f"invalid-{job.pk}.csv"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        kept: list[list[str]] = []
+        if resume_after and self.path.exists():
+            with self.path.open(newline="", encoding="utf-8") as old:
+                kept = [r for r in csv.reader(old) if r and int(r[0]) <= resume_after]
+        self.handle = self.path.open("w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerows(kept)
+        self.count = len(kept)
 
     def add(self, rows: list[importing.Row]) -> None:
         from kehu.dataops.exports import neutralise
 
+        width = len(self.job.headers)
         for r in rows:
             if r.action != "invalid":
                 continue
             self.count += 1
             reason = "；".join(f"{label}: {message}" for label, message in r.errors)
             cells = [neutralise(c) if c is not None else "" for c in r.cells]
-            cells += [""] * (len(self.job.headers) - len(cells))
-            self.writer.writerow([*cells[: len(self.job.headers)], reason])
+            cells += [""] * (width - len(cells))
+            self.writer.writerow([r.number, *cells[:width], reason])
+        self.handle.flush()
 
-    def attach(self) -> None:
-        data = ("\ufeff" + self.buffer.getvalue()).encode("utf-8")
-        self.job.invalid_file.save(f"invalid-{self.job.pk}.csv", ContentFile(data), save=False)
+    def attach(self, *, keep_spool: bool = False) -> None:
+        """The spooled rows as the job's file (UTF-8 with a BOM, the header and a reason
+        column), replacing any earlier one; the spool is removed unless the job may still be
+        resumed."""
+        import tempfile
+
+        self.close()
+        with tempfile.TemporaryFile("w+b") as out:
+            text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+            writer = csv.writer(text)
+            writer.writerow([*self.job.headers, _("Why it was not imported")])
+            with self.path.open(newline="", encoding="utf-8") as spool:
+                writer.writerows(r[1:] for r in csv.reader(spool) if r)
+            text.flush()
+            out.seek(0)
+            if self.job.invalid_file:
+                self.job.invalid_file.delete(save=False)
+            self.job.invalid_file.save(f"invalid-{self.job.pk}.csv", File(out), save=False)
+            text.detach()
+        if not keep_spool:
+            self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        pass
+        if not self.handle.closed:
+            self.handle.close()
 
 
 def cancel_import(*, actor: Any, job: ImportJob) -> ImportJob:
@@ -620,18 +741,21 @@ def cancel_import(*, actor: Any, job: ImportJob) -> ImportJob:
     return job
 
 
-def _undo_orders(actor: Any, ids: list[int]) -> tuple[int, int]:
-    """Orders go through their service: the customer's purchase summary follows; an order
-    with returns since is history and stays."""
-    from kehu.customers import services as customer_services
-    from kehu.customers.models import Order
+def _undo_through_services(actor: Any, label: str, ids: list[int]) -> tuple[int, int]:
+    """Orders, deals, tasks and tickets go one by one through their app's delete: the
+    customer's purchase summary, a goal's progress, the search index and the boards follow;
+    an order with returns since is history and stays."""
+    from django.db.models import ProtectedError
+
+    from kehu.dataops.importing_apps import delete_imported
 
     removed = kept = 0
-    for order in Order.objects.select_related("customer").filter(pk__in=ids):
+    for obj in importing.model_for(label)._default_manager.filter(pk__in=ids):
         try:
-            customer_services.delete_order(actor=actor, order=order)
+            with transaction.atomic():
+                delete_imported(label, actor, obj)
             removed += 1
-        except ValidationError:
+        except (ValidationError, ProtectedError):
             kept += 1
     return removed, kept
 
@@ -647,13 +771,34 @@ def undo_import(*, actor: Any, job: ImportJob) -> dict[str, int]:
         raise PermissionDenied
     if job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING} and not interrupted(job):
         raise ValidationError(_("Cancel the import before undoing it."), code="state")
+    from kehu.customers.duplicates import keys_of, refresh_for
+
     removed, kept = 0, 0
-    for label in ("order", "interaction", "contact", "customer", "product"):
+    # The keys of what goes, to clear the flag of customers that were duplicates only of it.
+    imported = job.records.filter(model="customer").values_list("object_id", flat=True)
+    gone_keys = keys_of(imported)
+    touched = set(
+        importing.model_for("contact")
+        ._default_manager.filter(
+            pk__in=job.records.filter(model="contact").values_list("object_id", flat=True)
+        )
+        .values_list("customer_id", flat=True)
+    )
+    for label in (
+        "ticket",
+        "task",
+        "deal",
+        "order",
+        "interaction",
+        "contact",
+        "customer",
+        "product",
+    ):
         model = importing.model_for(label)
         ids = list(job.records.filter(model=label).values_list("object_id", flat=True))
-        if label == "order":
-            removed_orders, kept_orders = _undo_orders(actor, ids)
-            removed, kept = removed + removed_orders, kept + kept_orders
+        if label in ("ticket", "task", "deal", "order"):
+            removed_here, kept_here = _undo_through_services(actor, label, ids)
+            removed, kept = removed + removed_here, kept + kept_here
             continue
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -679,6 +824,8 @@ def undo_import(*, actor: Any, job: ImportJob) -> dict[str, int]:
                             unindex(model, pk)
                         except ProtectedError:
                             kept += 1
+    with transaction.atomic():
+        refresh_for(touched, old_keys=gone_keys)
     job.records.all().delete()
     job.status = ImportJob.Status.UNDONE
     job.message = _(

@@ -30,11 +30,12 @@ def build_template(kind: str) -> Any:
         example = sheet.cell(row=2, column=col, value=f.example or None)
         example.number_format = "@"  # phones and codes stay text
         sheet.column_dimensions[get_column_letter(col)].width = max(12, len(str(f.label)) * 2 + 4)
-        if f.options:
+        options = spec.template_options(f)
+        if options and len(",".join(options)) < 250:  # Excel's limit for a list
             letter = get_column_letter(col)
             rule = DataValidation(
                 type="list",
-                formula1='"' + ",".join(f.options) + '"',
+                formula1='"' + ",".join(options) + '"',
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=str(_("Not in the list")),

@@ -78,6 +78,9 @@ def test_changing_a_role_is_audited_and_takes_effect(client, admin, user, make_c
         "scope:product": "all",
         "perm:customer.view": "on",
     }
+    # Record types other apps add (deals, tickets…) keep their scope: the form asks for each.
+    for key, scope in rep.scopes.items():
+        data.setdefault(f"scope:{key}", scope)
     assert client.post(f"/settings/roles/{rep.pk}/", data).status_code == 302
     rep.refresh_from_db()
     assert rep.scopes["customer"] == "all" and rep.permissions == ["customer.view"]

@@ -90,6 +90,22 @@ def test_turning_off_the_role_requirement_stops_the_redirect(client, director):
     assert client.get("/").status_code == 200
 
 
+def test_a_role_that_starts_to_require_2fa_takes_effect_within_a_minute(
+    client, director, monkeypatch
+):
+    from kehu.accounts.middleware import TwoFactorMiddleware
+    from kehu.accounts.models import Role
+
+    Role.objects.filter(code="sales_director").update(require_2fa=False)
+    sign_in(client, "zhou")
+    assert client.get("/").status_code == 200
+    Role.objects.filter(code="sales_director").update(require_2fa=True)
+    assert client.get("/").status_code == 200  # found free a moment ago: not asked yet
+    monkeypatch.setattr(TwoFactorMiddleware, "RECHECK_AFTER", 0.0)
+    response = client.get("/")
+    assert response.status_code == 302 and "/account/2fa/setup/" in response["Location"]
+
+
 def test_guessing_codes_is_throttled(client, director):
     device = TOTPDevice.objects.create(user=director, name="authenticator", confirmed=True)
     sign_in(client, "zhou")

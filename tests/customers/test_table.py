@@ -52,6 +52,14 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
     Customer.objects.filter(pk=c.pk).update(orders_count=2)
     services.set_tags(actor=manager, customer=a, names=["老客户", "华东"])
     tag = a.tags.get(name="老客户")
+    from kehu.sales import services as sales
+    from kehu.sales.defaults import install_default_pipeline
+    from kehu.sales.models import Deal, Pipeline, Stage
+
+    install_default_pipeline(Pipeline, Stage)
+    sales.create_deal(actor=rep, customer=b, owner=rep, title="乙公司的年度采购")
+    closed = sales.create_deal(actor=manager, customer=c, owner=manager, title="丙公司旧单")
+    Deal.objects.filter(pk=closed.pk).update(status=Deal.Status.LOST)
     client.force_login(manager)
     cases = {
         "q": ("q=甲公", {"甲公司"}),
@@ -67,6 +75,7 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
         "stale": ("stale=30", {"甲公司", "丙公司"}),
         "follow_up": ("follow_up=overdue", {"甲公司"}),
         "has_orders": ("has_orders=true", {"丙公司"}),
+        "open_deal": ("open_deal=true", {"乙公司"}),  # 丙公司's only deal is lost
         "missing": ("missing=industry", {"乙公司", "丙公司"}),
         "duplicate": ("duplicate=true", {"甲公司", "丙公司"}),  # same contact mobile
         "invalid": ("invalid=uscc", {"乙公司"}),  # check character does not match
@@ -77,6 +86,7 @@ def test_every_filter_of_the_table_narrows_the_rows(client, manager, make_user, 
     assert _names(client, "follow_up=week") == {"乙公司"}
     assert _names(client, "follow_up=none") == {"丙公司"}
     assert _names(client, "has_orders=false") == {"甲公司", "乙公司"}
+    assert _names(client, "open_deal=false") == {"甲公司", "丙公司"}
     assert _names(client, "missing=contact") == {"乙公司"}
     assert _names(client, "duplicate=false") == {"乙公司"}
     Customer.objects.filter(pk=c.pk).update(owner=None)
@@ -251,12 +261,15 @@ def test_contact_and_interaction_tables_filter(client, user, make_user, make_cus
         "mine": "mine=true",
         "user": f"user={user.pk}",
         "customer": "customer=联系人表",
+        "q": "q=38000",  # the customer, found through its contact's mobile
     }
     assert set(interaction_cases) == set(InteractionFilter.base_filters)
     for query in interaction_cases.values():
         assert len(rows(f"/customers/interactions/?{query}")) == 1, query
     assert rows("/customers/interactions/?kind=call") == set()
     assert rows("/customers/interactions/?customer=不存在的客户") == set()
+    assert rows("/customers/interactions/?q=39999") == set()
+    assert len(rows("/customers/interactions/?q=联系人表")) == 1
 
 
 def test_invalid_format_lists_are_bounded_and_say_so(client, user, make_customer, monkeypatch):
@@ -287,3 +300,39 @@ def test_invalid_format_lists_are_bounded_and_say_so(client, user, make_customer
         'data-testid="scan-note"'
         in client.get("/customers/contacts/?invalid=phone").content.decode()
     )
+
+
+def test_every_sortable_column_pages_through_every_customer_once(client, manager, make_customer):
+    """Sort on any column (ties and empty values included), both ways: following the "next"
+    links visits each customer exactly once."""
+    from decimal import Decimal
+
+    from kehu.customers.views import CustomerListView
+
+    for i in range(7):
+        make_customer(
+            manager,
+            name=f"排序{i}有限公司",
+            level="ABCD"[i % 4],
+            city=["杭州市", "上海市", ""][i % 3],
+            province=["浙江省", ""][i % 2],
+            credit_limit=Decimal(i % 3 * 1000),
+            satisfaction=[None, 3, 5][i % 3],
+            website="" if i % 2 else f"https://s{i}.cn",
+        )
+    client.force_login(manager)
+    sortable = [c.name for c in CustomerListView.columns if c.sortable]
+    assert {"credit_limit", "province", "uscc", "satisfaction", "follow_up_plan"} <= set(sortable)
+    for name in sortable:
+        for sort in (name, f"-{name}"):
+            seen: list[str] = []
+            url = f"/customers/?sort={sort}&per_page=3"
+            for _ in range(10):
+                response = client.get(url)
+                assert response.status_code == 200, sort
+                page = response.context["page"]
+                seen += [c.name for c in page.items]
+                if not page.next_cursor:
+                    break
+                url = f"/customers/?sort={sort}&per_page=3&after={page.next_cursor}"
+            assert sorted(seen) == sorted(f"排序{i}有限公司" for i in range(7)), sort

@@ -50,8 +50,10 @@ def upload(data: bytes, name: str = "客户.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
 
 
-def checked(user: Any, data: bytes, **options: Any) -> ImportJob:
-    job = services.start_import(actor=user, upload=upload(data), kind="customers")
+def checked(
+    user: Any, data: bytes, *, kind: str = "customers", name: str = "客户.csv", **options: Any
+) -> ImportJob:
+    job = services.start_import(actor=user, upload=upload(data, name), kind=kind)
     if options:
         services.set_options(actor=user, job=job, mapping=job.mapping, **options)
     return services.check_import(actor=user, job=job)
@@ -307,3 +309,175 @@ def test_orders_are_grouped_by_number_and_never_split_across_batches(manager, mo
     services.undo_import(actor=manager, job=job)
     yunfan.refresh_from_db()
     assert Order.objects.count() == 0 and yunfan.orders_count == 0
+
+
+def test_imported_duplicates_are_flagged_and_undo_clears_the_flag(manager):
+    """Rows written in bulk bypass the services; the import keeps the duplicate flag exact."""
+    from kehu.customers import services as customer_services
+
+    mine = customer_services.create_customer(actor=manager, owner=manager, name="云帆科技有限公司")
+    job = run(manager, checked(manager, csv_bytes(ROWS[:2]), duplicates="create"))
+    assert job.created_count == 2
+    flagged = set(Customer.objects.filter(possible_duplicate=True).values_list("name", flat=True))
+    assert flagged == {"云帆科技有限公司", "杭州云帆科技有限公司"}  # the same distinctive name
+    services.undo_import(actor=manager, job=job)
+    mine.refresh_from_db()
+    assert not mine.possible_duplicate
+
+
+def test_new_rows_are_flagged_by_similar_names_and_matched_by_e_mail_in_any_case(manager):
+    """Skipping duplicates, the rows created share no exact key with anyone: only a similar
+    name flags them, and the flags equal the rules computed from scratch."""
+    from kehu.customers import services as customer_services
+    from kehu.customers.selectors import duplicate_condition
+
+    customer_services.create_customer(actor=manager, owner=manager, name="云帆科技有限公司")
+    haitian = customer_services.create_customer_with_contact(
+        actor=manager,
+        customer_fields={"name": "宁波海天机械有限公司"},
+        contact_fields={"name": "李四", "email": "li@xinghe.cn"},
+    )
+    Contact.objects.filter(customer=haitian).update(email="LI@XingHe.CN")  # kept as typed
+    rows = [ROWS[0], [*ROWS[1][:5], "li@xinghe.cn", "", ""]]
+    job = run(manager, checked(manager, csv_bytes(rows), duplicates="skip"))
+    assert (job.created_count, job.skipped_count) == (1, 1)  # 上海星河: the same e-mail
+    flagged = set(Customer.objects.filter(possible_duplicate=True).values_list("name", flat=True))
+    assert flagged == {"云帆科技有限公司", "杭州云帆科技有限公司"}
+    from_scratch = Customer.objects.filter(duplicate_condition(Customer.objects.all()))
+    assert flagged == set(from_scratch.values_list("name", flat=True))
+
+
+def test_imported_records_and_later_ones_are_found_by_search(manager):
+    """The import feeds the full-text index set-wise and leaves it as it found it."""
+    from kehu.core.search import search
+    from kehu.customers import services as customer_services
+
+    run(manager, checked(manager, csv_bytes(ROWS[:2])))
+    later = customer_services.create_customer(actor=manager, owner=manager, name="宁波新港物流公司")
+    found = {s.key: objs for s, objs in search(manager, "0013 9000")}
+    assert [c.name for c in found["contact"]] == ["李四"]  # a phone suffix of an imported contact
+    assert search(manager, "新港")[0][1] == [later]
+
+
+@pytest.mark.parametrize(
+    "typed", ["13800138000", "13800138001", "12345678901", "17951380013", "10086100861"]
+)
+def test_mobile_numbers_read_as_the_phone_rules_read_them(typed):
+    """Numbers after the first of their prefix skip the full parse, with the same answer."""
+    from django.core.exceptions import ValidationError
+
+    from kehu.customers.validators import normalize_phone
+
+    try:
+        expected: str | None = normalize_phone(typed)
+    except ValidationError:
+        expected = None
+    for _ in range(2):
+        try:
+            got: str | None = importing.parse_phone(typed, None)
+        except ValueError:
+            got = None
+        assert got == expected
+
+
+def _invalid_file_rows(job: ImportJob) -> list[list[str]]:
+    job.refresh_from_db()
+    with job.invalid_file.open("rb") as handle:
+        text = handle.read().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+def test_the_dry_run_offers_every_invalid_row_as_a_file(client, manager, monkeypatch):
+    monkeypatch.setattr(services, "INVALID_SAMPLE", 2)
+    rows = [
+        [f"号码有误{i}有限公司", "C", "杭州市", f"联系人{i}", "12345", "", "", ""] for i in range(5)
+    ]
+    job = checked(manager, csv_bytes(rows))
+    assert job.check_summary["counts"]["invalid"] == 5 and len(job.check_summary["invalid"]) == 2
+    assert [r[0] for r in _invalid_file_rows(job)] == [r[0] for r in rows]
+    client.force_login(manager)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'data-testid="dry-run-invalid-file"' in page
+    download = client.get(f"/data/imports/{job.pk}/invalid-rows.csv")
+    assert download.status_code == 200
+    assert "号码有误4有限公司" in b"".join(download.streaming_content).decode("utf-8-sig")
+
+
+def _twelve_rows_in_batches_of_four(stem: str, monkeypatch: Any) -> list[list[str]]:
+    """Twelve rows, written four at a time; rows 1, 5 and 9 (one per batch) have a bad
+    mobile."""
+    monkeypatch.setattr(importing, "BATCH", 4)
+    return [
+        [f"{stem}{i}有限公司", "C", "杭州市", f"联系人{i}", "12345" if i % 4 == 1 else ""]
+        + [""] * 3
+        for i in range(12)
+    ]
+
+
+def _write_calling(monkeypatch: Any, on_batch: Any) -> Any:
+    """The customer import's write, with ``on_batch(n, job, write)`` around the n-th batch;
+    returns the real write."""
+    real_write = importing.CustomerImport.write
+    calls = {"n": 0}
+
+    def write(self, batch, ctx, *, job):
+        calls["n"] += 1
+        return on_batch(calls["n"], job, lambda: real_write(self, batch, ctx, job=job))
+
+    monkeypatch.setattr(importing.CustomerImport, "write", write)
+    return real_write
+
+
+def _bad_mobile_rows_in_file(job: ImportJob, stem: str) -> None:
+    assert job.status == "done" and job.invalid_count == 3 and job.created_count == 9
+    names = [r[0] for r in _invalid_file_rows(job)]
+    assert names == [f"{stem}1有限公司", f"{stem}5有限公司", f"{stem}9有限公司"]
+
+
+def test_a_resumed_import_keeps_the_invalid_rows_of_every_batch(manager, monkeypatch):
+    rows = _twelve_rows_in_batches_of_four("续传客户", monkeypatch)
+    job = checked(manager, csv_bytes(rows), mode="valid")
+
+    def dies_in_the_second_batch(n, job, write):
+        created = write()
+        if n == 2:
+            raise KeyboardInterrupt
+        return created
+
+    real_write = _write_calling(monkeypatch, dies_in_the_second_batch)
+    services.prepare_run(actor=manager, job=job)
+    with pytest.raises(KeyboardInterrupt):
+        services.run_import(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+    monkeypatch.setattr(importing.CustomerImport, "write", real_write)
+    _bad_mobile_rows_in_file(run(manager, ImportJob.objects.get(pk=job.pk)), "续传客户")
+
+
+def test_a_new_customer_with_a_similar_name_is_imported_with_a_warning(manager, make_customer):
+    make_customer(manager, name="深圳华为技术有限公司")
+    job = checked(
+        manager, csv_bytes([["华为技术（深圳）有限公司", "A", "深圳市", "", "", "", "", ""]])
+    )
+    assert job.check_summary["counts"]["create"] == 1
+    sample = job.check_summary["samples"]["create"][0]
+    assert any("深圳华为技术有限公司" in w and "王经理" in w for w in sample["warnings"])
+
+
+def test_a_cancelled_then_resumed_import_lists_every_invalid_row(manager, monkeypatch):
+    rows = _twelve_rows_in_batches_of_four("取消续传", monkeypatch)
+    job = checked(manager, csv_bytes(rows), mode="valid")
+
+    def cancels_in_the_first_batch(n, job, write):
+        if n == 1:
+            ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+        return write()
+
+    _write_calling(monkeypatch, cancels_in_the_first_batch)
+    services.prepare_run(actor=manager, job=job)
+    job = services.run_import(job.pk)
+    assert job.status == "cancelled" and job.invalid_count == 1
+    assert [r[0] for r in _invalid_file_rows(job)] == ["取消续传1有限公司"]
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=False)
+    _bad_mobile_rows_in_file(run(manager, ImportJob.objects.get(pk=job.pk)), "取消续传")

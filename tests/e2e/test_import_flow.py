@@ -43,7 +43,7 @@ def test_import_wizard_from_upload_to_result(page, demo_server):
     page.locator("[data-testid=check]").click()
 
     summary = page.locator("[data-testid=dry-run]")
-    expect(summary.locator("[data-count=create]")).to_have_text("300")
+    expect(summary.locator("[data-count=create]")).to_have_text("300", timeout=60_000)
     expect(summary.locator("[data-count=invalid]")).to_have_text("1")
     expect(page.locator("[data-testid=invalid-rows]")).to_contain_text("12345")
     page.locator("[data-testid=run]").click()

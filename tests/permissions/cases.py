@@ -35,6 +35,7 @@ register(
             "customers:cell",
             "customers:log",
             "customers:add_contact",
+            "customers:follow_up",
             "GET /api/v1/customers",
             "POST /api/v1/customers",
             "POST /api/v1/customers/bulk",
@@ -70,13 +71,42 @@ def _interaction(owner):
     )
 
 
+def _actors_customer(world):
+    """A customer of the acting user's own, for creating a contact or interaction under it."""
+    actor = world["actor"]
+    customer = customer_services.create_customer(
+        actor=actor, owner=actor, name=f"矩阵上级客户{next(_n):04d}"
+    )
+    return customer.pk
+
+
 register(
     ModelCase(
         record_type="contact",
         make=_contact,
         label=lambda c: c.name,
         list_url="/customers/contacts/",
-        routes={"customers:contacts"},
+        edit_url=lambda c: f"/customers/contacts/{c.pk}/edit/",
+        cell_url=lambda c: f"/customers/contacts/{c.pk}/cell/title/",
+        delete_url=lambda c: f"/customers/contacts/{c.pk}/delete/",
+        history_url=lambda c: f"/customers/contacts/{c.pk}/history/",
+        api_list="/api/v1/contacts",
+        api_item=lambda c: f"/api/v1/contacts/{c.pk}",
+        api_create=lambda world: {"customer_id": _actors_customer(world), "name": "矩阵新联系人"},
+        api_patch={"title": "采购经理"},
+        routes={
+            "customers:contacts",
+            "customers:contact_edit",
+            "customers:contact_cell",
+            "customers:contact_delete",
+            "customers:contact_history",
+            "GET /api/v1/contacts",
+            "POST /api/v1/contacts",
+            "POST /api/v1/contacts/bulk",
+            "GET /api/v1/contacts/{contact_id}",
+            "PATCH /api/v1/contacts/{contact_id}",
+            "DELETE /api/v1/contacts/{contact_id}",
+        },
     )
 )
 register(
@@ -85,7 +115,31 @@ register(
         make=_interaction,
         label=lambda i: i.summary,
         list_url="/customers/interactions/",
-        routes={"customers:interactions"},
+        edit_url=lambda i: f"/customers/interactions/{i.pk}/edit/",
+        delete_url=lambda i: f"/customers/interactions/{i.pk}/delete/",
+        history_url=lambda i: f"/customers/interactions/{i.pk}/history/",
+        cell_url=lambda i: f"/customers/interactions/{i.pk}/cell/outcome/",
+        api_list="/api/v1/interactions",
+        api_item=lambda i: f"/api/v1/interactions/{i.pk}",
+        api_create=lambda world: {
+            "customer_id": _actors_customer(world),
+            "occurred_at": "2024-05-01T10:00:00+08:00",
+            "summary": "矩阵新沟通",
+        },
+        api_patch={"outcome": "已报价"},
+        routes={
+            "customers:interactions",
+            "customers:interaction_edit",
+            "customers:interaction_delete",
+            "customers:interaction_history",
+            "customers:interaction_cell",
+            "GET /api/v1/interactions",
+            "POST /api/v1/interactions",
+            "POST /api/v1/interactions/bulk",
+            "GET /api/v1/interactions/{interaction_id}",
+            "PATCH /api/v1/interactions/{interaction_id}",
+            "DELETE /api/v1/interactions/{interaction_id}",
+        },
     )
 )
 
@@ -156,6 +210,7 @@ register(
         label=lambda o: o.number,
         list_url="/customers/orders/",
         detail_url=lambda o: f"/customers/orders/{o.pk}/",
+        cell_url=lambda o: f"/customers/orders/{o.pk}/cell/status/",
         api_list="/api/v1/orders",
         api_item=lambda o: f"/api/v1/orders/{o.pk}",
         api_patch={"status": "delivered"},
@@ -163,6 +218,7 @@ register(
             "customers:orders",
             "customers:order",
             "customers:order_status",
+            "customers:order_cell",
             "customers:new_order",
             "customers:order_return",
             "GET /api/v1/orders",
@@ -205,6 +261,8 @@ EXEMPT.update(
         "customers:similar": "names and owners only, like the duplicate refusal (test_merge.py)",
         "POST /api/v1/customers/{customer_id}/merge": "needs customer.delete (test_merge.py)",
         "customers:bulk": "acts only on customers in the caller's change scope (test_table.py)",
+        "customers:contact_bulk": "acts only on contacts in the caller's delete scope "
+        "(test_contact_interaction_edits.py)",
         "dataops:imports": "needs the type's create permission (tests/dataops/test_import_views)",
         "dataops:import": "the importer's own jobs only, 404 for others (test_import_views)",
         "dataops:import_progress": "the importer's own jobs only (test_import_views)",
@@ -231,6 +289,11 @@ EXEMPT.update(
         "admin_team_new": "needs manage_teams",
         "admin_team_edit": "needs manage_teams",
         "admin_roles": "needs manage_roles",
+        "working_calendar": "needs manage_calendar (tests/core/test_workcalendar.py)",
+        "GET /api/v1/calendar": "working hours and holidays are visible to every member",
+        "PUT /api/v1/calendar": "needs manage_calendar (tests/core/test_workcalendar.py)",
+        "POST /api/v1/calendar/days": "needs manage_calendar (tests/core/test_workcalendar.py)",
+        "DELETE /api/v1/calendar/days/{day}": "needs manage_calendar",
         "admin_role_edit": "needs manage_roles",
         "twofactor_verify": "the caller's own sign-in",
         "security": "the caller's own security page",
@@ -275,4 +338,11 @@ EXEMPT.update(
         "GET /api/v1/data-audits/{audit_id}": "needs run_data_audit; 404 for another scope",
         "POST /api/v1/data-audits": "needs run_data_audit; audits the caller's scope",
     }
+)
+from tests.permissions import (  # noqa: E402
+    cases_customer_tables,  # noqa: F401 - the interactions and orders tables' bulk bars
+    cases_sales,  # noqa: F401 - deals
+    cases_service,  # noqa: F401
+    cases_work,  # noqa: F401 - the work app's cases
+    cases_work_views,  # noqa: F401 - the work boards' routes
 )

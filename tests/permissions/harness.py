@@ -34,13 +34,30 @@ class ModelCase:
     cell_url: Callable[[Any], str] | None = None  # in-place editing of one cell
     api_list: str | None = None
     api_item: Callable[[Any], str] | None = None
-    api_create: dict[str, Any] | None = None
+    # the body POSTed to ``api_list``, or world -> body (for a record that needs a parent the
+    # actor may see)
+    api_create: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    delete_url: Callable[[Any], str] | None = None  # the page confirming a deletion
     create_url: str | None = None  # the page with the creation form
     api_patch: dict[str, Any] | None = None
     routes: set[str] = field(default_factory=set)  # route names / API paths this case covers
 
 
 CASES: dict[str, ModelCase] = {}
+
+
+@dataclass
+class RoleCase:
+    """Routes about something that is not a scoped record (e.g. work templates): ``check`` plays
+    them for a holder of ``role`` in the same world (actor, teammate, outsider) and asserts what
+    the role allows."""
+
+    name: str
+    check: Callable[..., None]  # (role, client=, world=) -> None
+    routes: set[str] = field(default_factory=set)
+
+
+ROLE_CASES: dict[str, RoleCase] = {}
 
 # Routes that are not about a scoped record, with the reason they need no matrix.
 EXEMPT: dict[str, str] = {}
@@ -50,9 +67,13 @@ def register(case: ModelCase) -> None:
     CASES[case.record_type] = case
 
 
+def register_role_case(case: RoleCase) -> None:
+    ROLE_CASES[case.name] = case
+
+
 def covered_routes() -> set[str]:
     out: set[str] = set(EXEMPT)
-    for case in CASES.values():
+    for case in [*CASES.values(), *ROLE_CASES.values()]:
         out |= case.routes
     return out
 
@@ -121,6 +142,10 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
         if case.edit_url:
             response = client.get(case.edit_url(obj))
             assert response.status_code == (200 if can_change else 404), f"{role} edit {rel}"
+        if case.delete_url:
+            can_delete = expected(roles, rt.key, "delete", rel)
+            response = client.get(case.delete_url(obj))
+            assert response.status_code == (200 if can_delete else 404), f"{role} delete {rel}"
 
     # -- API -------------------------------------------------------------------------------------
     if case.api_list:
@@ -168,9 +193,8 @@ def check_matrix(case: ModelCase, role: str, *, client: Any, world: dict[str, An
                 assert f'name="{name}"' not in response.content.decode()
     if case.api_create is not None and case.api_list:
         may_create = combine(list(actor.roles.all())).has(rt.code("create"))
-        response = client.post(
-            case.api_list, json.dumps(case.api_create), content_type="application/json"
-        )
+        body = case.api_create(world) if callable(case.api_create) else case.api_create
+        response = client.post(case.api_list, json.dumps(body), content_type="application/json")
         assert response.status_code == (201 if may_create else 403), f"{role} create"
         if may_create:
             no_money(response.json())

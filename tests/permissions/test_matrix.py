@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kehu.accounts.roles import DEFAULT_ROLES
 from tests.permissions import cases  # noqa: F401 - registers the cases
-from tests.permissions.harness import CASES, check_matrix, covered_routes
+from tests.permissions.harness import CASES, ROLE_CASES, check_matrix, covered_routes
 
 
 @pytest.fixture
@@ -28,6 +28,12 @@ def world(make_user):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_permission_matrix(client, world, role, case):
     check_matrix(CASES[case], role, client=client, world=world(role))
+
+
+@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+@pytest.mark.parametrize("case", sorted(ROLE_CASES))
+def test_role_matrix(client, world, role, case):
+    ROLE_CASES[case].check(role, client=client, world=world(role))
 
 
 def _route_names(patterns, namespace=""):

@@ -48,4 +48,7 @@ class Command(BaseCommand):
         if not options["embedded"]:
             self.stdout.write("Kehu worker started (Ctrl-C stops).")
         sys.stdout.flush()
+        from kehu.core import search
+
+        threading.Thread(target=search.warm, name="search-warm", daemon=True).start()
         call_command("run_huey", **extra)
