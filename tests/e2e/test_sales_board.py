@@ -12,7 +12,11 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 
-def _open_board(page, base):
+def _open_board(page, base, wide=True):
+    if wide:
+        # Every column side by side: a drag then never relies on the board scrolling under
+        # the pointer (a drop on a half-hidden column could land on its neighbour).
+        page.set_viewport_size({"width": 1920, "height": 1000})
     page.goto(f"{base}/login/?next=/sales/")
     sign_in(page, "linxue")
     expect(page.locator("[data-testid=board]")).to_be_visible()
@@ -24,6 +28,9 @@ def drag(page, card, target):
     card.scroll_into_view_if_needed()
     start = card.bounding_box()
     end = target.bounding_box()
+    width = page.viewport_size["width"]
+    assert end["x"] >= 0 and end["x"] + end["width"] <= width, "target column off screen"
+    assert start["x"] >= 0 and start["x"] + start["width"] <= width, "card off screen"
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] - 8)
     page.mouse.down()
     x, y = end["x"] + end["width"] / 2, end["y"] + min(end["height"] - 10, 40)
@@ -104,7 +111,7 @@ def test_refused_move_puts_card_back(page, demo_server):
 
 def test_board_at_phone_width(phone, demo_server):
     base = demo_server.url
-    _open_board(phone, base)
+    _open_board(phone, base, wide=False)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 380, f"page is {width}px wide at 375px"
     expect(phone.locator(".board-col").first).to_be_visible()
