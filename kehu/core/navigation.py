@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 
 
@@ -22,7 +25,19 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _address(self.url_name, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _address(url_name: str, prefix: str) -> str:
+    # Every page draws the whole sidebar: each entry's address is worked out once.
+    return reverse(url_name)
+
+
+@receiver(setting_changed)
+def _forget_addresses(**kwargs: Any) -> None:
+    if kwargs.get("setting") == "ROOT_URLCONF":
+        _address.cache_clear()
 
 
 _items: dict[str, NavItem] = {}

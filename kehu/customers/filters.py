@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.filters import FormOnceMixin
 from kehu.customers import quality
 from kehu.customers.models import Contact, Customer, Interaction, Order, Tag
 
@@ -55,7 +56,7 @@ def customers_matching(text: str) -> Q | None:
     return own | Q(pk__in=Contact.objects.filter(through).order_by().values("customer_id"))
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FormOnceMixin, django_filters.FilterSet):
     scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # distinct=False: none of these can repeat a row, and DISTINCT would stop the database from
@@ -264,7 +265,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FormOnceMixin, django_filters.FilterSet):
     scan_note = ""  # set when the "invalid" list does not show every invalid record
     q = django_filters.CharFilter(method="search", label=_("Search"))
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
@@ -327,7 +328,7 @@ class ContactFilter(django_filters.FilterSet):
         return search.filter_queryset(queryset, value)
 
 
-class InteractionFilter(django_filters.FilterSet):
+class InteractionFilter(FormOnceMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(
         choices=Interaction.Kind.choices, label=_("Kind"), distinct=False
@@ -373,7 +374,7 @@ class InteractionFilter(django_filters.FilterSet):
         return queryset.filter(user=self.request.user) if value else queryset
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FormOnceMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(
         choices=Order.Status.choices, label=_("Status"), distinct=False

@@ -102,24 +102,29 @@ class CustomerListView(ObjectListView):
         return selectors.customers_visible_to(user).prefetch_related("tags")
 
     def extra_context(self) -> dict[str, Any]:
-        from kehu.accounts.models import User
+        from kehu.accounts.models import Team, User
         from kehu.core.permissions import has_perm
         from kehu.customers.models import Tag
 
         user = self.request.user
+        # Each list once per page, as (value, label) pairs the filter form and the bulk bar
+        # both draw from.
+        owners = [
+            (u.pk, str(u))
+            for u in User.objects.filter(is_active=True)
+            .order_by("username")
+            .only("pk", "username", "display_name", "first_name", "last_name")
+        ]
         return {
-            # One list for both the filter and the bulk bar: built once per page.
-            "owner_choices": list(
-                User.objects.filter(is_active=True)
-                .order_by("username")
-                .only("pk", "username", "display_name", "first_name", "last_name")
-            ),
+            "owner_options": owners,
+            "owner_filter_options": [("none", _("No customer manager")), *owners],
+            "team_options": list(Team.objects.order_by("name").values_list("pk", "name")),
+            "tag_options": list(Tag.objects.order_by("name").values_list("pk", "name")),
             "bulk_actions": {
                 "assign": has_perm(user, "customer.assign"),
                 "change": has_perm(user, "customer.change"),
                 "export": has_perm(user, "customer.export"),
             },
-            "all_tags": list(Tag.objects.order_by("name")[:200]),
             "levels": Customer.Level.choices,
             "statuses": Customer.Status.choices,
         }

@@ -150,3 +150,28 @@ def test_list_pages_say_how_many_rows_match_up_to_a_cap(client, user, make_custo
     capped = client.get("/customers/?count=1", headers={"HX-Request": "true"})
     # counted only to the cap + 1, shown as "more than 2"
     assert "2" in capped.content.decode() and "3" not in capped.content.decode()
+
+
+def test_the_sidebar_marks_the_current_section_and_heads_the_settings(logged_in):
+    import re
+
+    page = logged_in.get("/customers/?level=A").content.decode()
+    current = re.findall(r'<a href="([^"]+)" aria-current="page" data-nav="(\w+)"', page)
+    assert current == [("/customers/", "customers")]
+    home = logged_in.get("/").content.decode()
+    assert re.findall(r'aria-current="page" data-nav="(\w+)"', home) == ["home"]
+
+
+def test_options_mark_the_chosen_values_and_escape_labels():
+    from kehu.core.templatetags.kehu import options
+
+    choices = [("", "any"), ("a", "甲"), (2, "<b>乙</b>"), ("c", "丙")]
+    html = options(choices, ["2", "c"])
+    assert html == (
+        '<option value="a">甲</option><option value="2" selected>&lt;b&gt;乙&lt;/b&gt;</option>'
+        '<option value="c" selected>丙</option>'
+    )
+    one = options(choices, 2, "全部")
+    assert one.startswith('<option value="">全部</option><option value="a">')
+    assert '<option value="2" selected>' in one
+    assert options(choices, None, "全部").startswith('<option value="" selected>全部</option>')

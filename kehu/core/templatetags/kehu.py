@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,24 +23,99 @@ register = template.Library()
 @register.simple_tag
 def icon(name: str, extra_class: str = "") -> SafeString:
     """An inline SVG that references the icon sprite (no icon font, no inline scripts)."""
-    sprite = static("vendor/lucide/sprite.svg")
+    return _icon(name, extra_class)
+
+
+@functools.lru_cache(maxsize=512)
+def _icon(name: str, extra_class: str) -> SafeString:
+    # A page draws dozens of icons: the sprite's (hashed) address is looked up once per icon.
     return format_html(
         '<svg class="icon {}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
         extra_class,
-        sprite,
+        static("vendor/lucide/sprite.svg"),
         name,
     )
+
+
+@receiver(setting_changed)
+def _forget_icons(**kwargs: Any) -> None:
+    if kwargs.get("setting") in {"STATIC_URL", "STORAGES"}:
+        _icon.cache_clear()
+
+
+def _is_current(path: str, url: str) -> bool:
+    return path == "/" if url == "/" else path.startswith(url)
 
 
 @register.simple_tag(takes_context=True)
 def nav_current(context: template.Context, url: str) -> SafeString:
     request = context.get("request")
-    current = SafeString('aria-current="page"')
-    if request is None:
+    if request is None or not _is_current(request.path, url):
         return SafeString("")
-    if url == "/":
-        return current if request.path == "/" else SafeString("")
-    return current if request.path.startswith(url) else SafeString("")
+    return SafeString('aria-current="page"')
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_nav(context: template.Context) -> SafeString:
+    """The sidebar's links, drawn in Python: the current one marked, a heading before the
+    settings section."""
+    request = context.get("request")
+    path = request.path if request is not None else None
+    parts = []
+    section = None
+    for item in context.get("nav_items") or ():
+        if item.section != section:
+            section = item.section
+            if section == "admin":
+                parts.append(format_html('<div class="nav-section">{}</div>', _("Settings")))
+        url = item.url
+        current = (
+            SafeString(' aria-current="page"')
+            if path is not None and _is_current(path, url)
+            else ""
+        )
+        parts.append(
+            format_html(
+                '<a href="{}"{} data-nav="{}">{}<span>{}</span></a>',
+                url,
+                current,
+                item.key,
+                _icon(item.icon, ""),
+                item.label,
+            )
+        )
+    return SafeString("\n".join(parts))
+
+
+@register.simple_tag
+def options(choices: Any, selected: Any = None, blank: Any = None) -> SafeString:
+    """``<option>`` elements for ``(value, label)`` pairs, drawn in Python (a filter form has
+    hundreds). Those in ``selected`` (one value or a list) are marked. With ``blank``, one
+    empty-valued option with that label comes first; without it, empty values are left out."""
+    if selected is None or selected == "":
+        chosen: set[str] = set()
+    elif isinstance(selected, (list, tuple, set, frozenset)):
+        chosen = {str(v) for v in selected}
+    else:
+        chosen = {str(selected)}
+    parts = []
+    if blank is not None:
+        parts.append(
+            format_html('<option value=""{}>{}</option>', " selected" if not chosen else "", blank)
+        )
+    for value, label in choices:
+        if value is None or value == "":
+            continue
+        value = str(value)
+        parts.append(
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                value,
+                SafeString(" selected") if value in chosen else "",
+                label,
+            )
+        )
+    return SafeString("".join(parts))
 
 
 @register.simple_tag(takes_context=True)
