@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kehu.core.middleware.SecurityHeadersMiddleware",
+    "kehu.core.middleware.ReadsRememberedMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

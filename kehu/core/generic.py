@@ -163,11 +163,8 @@ class ObjectListView(PermissionRequiredMixin, View):
         if any(c.edit_url for c in columns) and page.items:
             from kehu.core import scoping
 
-            ids = [row.pk for row in page.items]
-            editable_ids = set(
-                scoping.restrict(
-                    qs.model._default_manager.filter(pk__in=ids), request.user, "change"
-                ).values_list("pk", flat=True)
+            editable_ids = scoping.changeable_among(
+                qs.model, request.user, [row.pk for row in page.items]
             )
         from kehu.core.selectors import saved_views_for
 

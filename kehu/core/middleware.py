@@ -43,6 +43,22 @@ class UserLanguageMiddleware:
         return response
 
 
+class ReadsRememberedMiddleware:
+    """Answers a request that changes nothing (GET, HEAD) with the visibility rules' reads of
+    collaborations and shares remembered for its duration (see ``scoping.reads_remembered``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from kehu.core.scoping import reads_remembered
+
+        with reads_remembered():
+            return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     """A Content-Security-Policy that forbids inline scripts and foreign origins."""
 

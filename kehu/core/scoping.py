@@ -17,7 +17,9 @@ answer 404 for records out of reach through :func:`get_visible_or_404`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -32,6 +34,28 @@ M = TypeVar("M", bound=models.Model)
 Policy = Callable[[QuerySet[Any], Any, str], QuerySet[Any]]
 
 _policies: dict[type[models.Model], Policy] = {}
+
+# While a request that changes nothing (GET, HEAD) is answered, each person's collaborations
+# and shares are read once, not once per question asked about them.
+_reads: ContextVar[dict[Any, Any] | None] = ContextVar("kehu_scoping_reads", default=None)
+
+
+@contextlib.contextmanager
+def reads_remembered() -> Iterator[None]:
+    token = _reads.set({})
+    try:
+        yield
+    finally:
+        _reads.reset(token)
+
+
+def _remembered(key: Any, read: Callable[[], Any]) -> Any:
+    memo = _reads.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def register(model: type[models.Model], policy: Policy) -> None:
@@ -58,7 +82,8 @@ def team_member_ids(user: Any) -> set[int]:
     return cached
 
 
-def _shared_ids(rt: RecordType, user: Any, *, editable: bool) -> QuerySet[Any]:
+def _shares(rt: RecordType, user: Any) -> list[tuple[Any, bool]]:
+    """(record id, may edit) of every share with ``user`` or one of their teams."""
     from kehu.core.models import Share
 
     target = rt.model
@@ -67,9 +92,7 @@ def _shared_ids(rt: RecordType, user: Any, *, editable: bool) -> QuerySet[Any]:
     shares = Share.objects.filter(content_type=ContentType.objects.get_for_model(target)).filter(
         Q(user=user) | Q(team__in=user.teams.all())
     )
-    if editable:
-        shares = shares.filter(can_edit=True)
-    return shares.values("object_id")
+    return list(shares.values_list("object_id", "can_edit"))
 
 
 def _owned_by(rt: RecordType, owner_ids: set[int]) -> Q:
@@ -112,16 +135,19 @@ def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
         # instead of an OR of sub-selects that makes the database scan the whole table.
         may_edit_type = rights.has(rt.code("change"))
         if rt.collaborators_field and (action == "view" or may_edit_type):
-            collaborating = list(
-                rt.model._default_manager.filter(**{rt.collaborators_field: user}).values_list(
-                    "pk", flat=True
-                )
+            collaborating = _remembered(
+                ("collaborating", rt.key, user.pk),
+                lambda: list(
+                    rt.model._default_manager.filter(**{rt.collaborators_field: user}).values_list(
+                        "pk", flat=True
+                    )
+                ),
             )
             if collaborating:
                 condition |= Q(pk__in=collaborating)
-        shared = list(
-            _shared_ids(rt, user, editable=action == "change").values_list("object_id", flat=True)
-        )
+        shares = _remembered(("shares", rt.key, user.pk), lambda: _shares(rt, user))
+        editable = action == "change"
+        shared = sorted({pk for pk, can_edit in shares if can_edit or not editable})
         if shared:
             share_path = f"{rt.share_target}__in" if rt.share_target else "pk__in"
             condition |= Q(**{share_path: shared})
@@ -140,6 +166,25 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
     if policy is not None:
         return policy(queryset, user, action)
     return queryset if user.is_superuser else queryset.none()
+
+
+def changeable_among(model: type[models.Model], user: Any, ids: list[Any]) -> set[Any]:
+    """Which of ``ids`` (records ``user`` sees) ``user`` may change; asks the database only
+    when the answer depends on the rows (a limited scope, collaborations, shares)."""
+    rt = record_type_for(model)
+    if rt is not None and user is not None and user.is_authenticated and user.is_active:
+        rights = rights_for(user)
+        if not rights.has(rt.code("change")):
+            return set()
+        if rights.scope(rt.key) == Scope.ALL:
+            return set(ids)
+        if _record_filter(rt, user, "change") == _record_filter(rt, user, "view"):
+            return set(ids)  # the same owners, collaborations and shares: all of them
+    return set(
+        restrict(model._default_manager.filter(pk__in=ids), user, "change").values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:

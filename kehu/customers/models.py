@@ -187,9 +187,9 @@ class Customer(TrackedModel):
         return self.short_name or self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("customers:detail", args=[self.pk])
+        return record_url("customers:detail", self.pk)
 
     @property
     def follow_up_overdue(self) -> bool:
@@ -355,9 +355,9 @@ class Order(TrackedModel):
         return self.number
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("customers:order", args=[self.pk])
+        return record_url("customers:order", self.pk)
 
     def returns_exist(self) -> bool:
         return Return.objects.filter(line__order=self).exists()

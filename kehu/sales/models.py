@@ -183,9 +183,9 @@ class Deal(TrackedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("sales:deal", args=[self.pk])
+        return record_url("sales:deal", self.pk)
 
     @property
     def weighted_amount(self) -> Decimal:

@@ -296,9 +296,9 @@ class Ticket(TrackedModel):
         return f"{self.number} · {self.subject}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("service:detail", args=[self.pk])
+        return record_url("service:detail", self.pk)
 
     @property
     def is_open(self) -> bool:

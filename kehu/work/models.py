@@ -110,9 +110,9 @@ class Goal(TrackedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("work:goal", args=[self.pk])
+        return record_url("work:goal", self.pk)
 
 
 class Task(TrackedModel):
@@ -244,9 +244,9 @@ class Task(TrackedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from kehu.core.links import record_url
 
-        return reverse("work:task", args=[self.pk])
+        return record_url("work:task", self.pk)
 
     @property
     def is_open(self) -> bool:
