@@ -41,8 +41,8 @@ def customers_matching(text: str) -> Q | None:
     query = search.parse_query(text)
     if query.empty:
         return None
-    own = search.matching(Customer, query)
-    through = search.matching(Contact, query)
+    conditions = search.conditions([Customer, Contact], query)
+    own, through = conditions[Customer], conditions[Contact]
     own_ids, contact_ids = own.children[0][1], through.children[0][1]  # type: ignore[index]
     if isinstance(contact_ids, list):
         holders = set(

@@ -129,3 +129,25 @@ def test_search_page_query_count_does_not_grow_with_hits(client, people, make_cu
     with CaptureQueriesContext(connection) as many:
         client.get("/search/?q=有限公司")
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("few", [1, 2, 2000])
+def test_one_index_read_for_several_types_finds_what_each_probe_finds(people, monkeypatch, few):
+    """Few matches (exact lists), many (sub-selects) and a read cut short (probes per type)
+    all name the same records as asking the index about each type alone."""
+    from kehu.customers.models import Contact
+
+    monkeypatch.setattr(search, "FEW_MATCHES", few)
+    for text in ("华为", "zs", "zhangsan", "8000", "nothing-like-this"):
+        query = parse_query(text)
+        together = search.conditions([Customer, Contact], query)
+        for model in (Customer, Contact):
+            alone = search.matching(model, query)
+            got = set(model.objects.filter(together[model]).values_list("pk", flat=True))
+            want = set(model.objects.filter(alone).values_list("pk", flat=True))
+            assert got == want, (text, model.__name__, few)
+    # 华为 matches two customers: with one allowed per type the read is cut short (cap 3
+    # rows: two customers and a contact would not fit), or the customers are "many"
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    many = search.conditions([Customer, Contact], parse_query("华为"))[Customer]
+    assert not isinstance(many.children[0][1], list)
