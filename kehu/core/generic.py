@@ -163,7 +163,7 @@ class ObjectListView(PermissionRequiredMixin, View):
         if any(c.edit_url for c in columns) and page.items:
             from kehu.core import scoping
 
-            editable_ids = scoping.changeable_among(
+            editable_ids = scoping.permitted_among(
                 qs.model, request.user, [row.pk for row in page.items]
             )
         from kehu.core.selectors import saved_views_for

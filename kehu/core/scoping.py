@@ -82,13 +82,16 @@ def team_member_ids(user: Any) -> set[int]:
     return cached
 
 
-def _shares(rt: RecordType, user: Any) -> list[tuple[Any, bool]]:
-    """(record id, may edit) of every share with ``user`` or one of their teams."""
+def _share_target(rt: RecordType) -> type[models.Model]:
+    if rt.share_target:
+        return rt.model._meta.get_field(rt.share_target).related_model  # type: ignore[return-value]
+    return rt.model
+
+
+def _shares(target: type[models.Model], user: Any) -> list[tuple[Any, bool]]:
+    """(record id, may edit) of every share of a ``target`` with ``user`` or their teams."""
     from kehu.core.models import Share
 
-    target = rt.model
-    if rt.share_target:
-        target = rt.model._meta.get_field(rt.share_target).related_model  # type: ignore[assignment]
     shares = Share.objects.filter(content_type=ContentType.objects.get_for_model(target)).filter(
         Q(user=user) | Q(team__in=user.teams.all())
     )
@@ -145,7 +148,9 @@ def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
             )
             if collaborating:
                 condition |= Q(pk__in=collaborating)
-        shares = _remembered(("shares", rt.key, user.pk), lambda: _shares(rt, user))
+        # Keyed by what is shared: a customer's contacts, orders and returns follow its shares.
+        target = _share_target(rt)
+        shares = _remembered(("shares", target, user.pk), lambda: _shares(target, user))
         editable = action == "change"
         shared = sorted({pk for pk, can_edit in shares if can_edit or not editable})
         if shared:
@@ -168,20 +173,24 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
     return queryset if user.is_superuser else queryset.none()
 
 
-def changeable_among(model: type[models.Model], user: Any, ids: list[Any]) -> set[Any]:
-    """Which of ``ids`` (records ``user`` sees) ``user`` may change; asks the database only
+def permitted_among(
+    model: type[models.Model], user: Any, ids: list[Any], action: str = "change"
+) -> set[Any]:
+    """Which of ``ids`` (records ``user`` sees) ``user`` may ``action``; asks the database only
     when the answer depends on the rows (a limited scope, collaborations, shares)."""
+    if not ids:
+        return set()
     rt = record_type_for(model)
     if rt is not None and user is not None and user.is_authenticated and user.is_active:
         rights = rights_for(user)
-        if not rights.has(rt.code("change")):
+        if not rights.has(rt.code(action)):
             return set()
         if rights.scope(rt.key) == Scope.ALL:
             return set(ids)
-        if _record_filter(rt, user, "change") == _record_filter(rt, user, "view"):
+        if _record_filter(rt, user, action) == _record_filter(rt, user, "view"):
             return set(ids)  # the same owners, collaborations and shares: all of them
     return set(
-        restrict(model._default_manager.filter(pk__in=ids), user, "change").values_list(
+        restrict(model._default_manager.filter(pk__in=ids), user, action).values_list(
             "pk", flat=True
         )
     )

@@ -434,13 +434,18 @@ def duplicate_groups(user: Any, *, limit: int = 50, per_group: int = 8) -> list[
     ]
 
 
-def possible_duplicates(user: Any, customer: Customer, *, limit: int = 5) -> list[Customer]:
-    """Customers the user may see that look like this one (name, or a shared mobile/e-mail)."""
+def possible_duplicates(
+    user: Any, customer: Customer, *, limit: int = 5, contacts: list[Contact] | None = None
+) -> list[Customer]:
+    """Customers the user may see that look like this one (name, or a shared mobile/e-mail);
+    ``contacts``: the customer's contacts when the caller has them already."""
     from kehu.customers.services import similar_customers
 
     ids = [c.pk for c in similar_customers(customer.name, exclude=customer.pk, limit=limit)]
-    phones = [m for m in customer.contacts.values_list("mobile", flat=True) if m]
-    emails = [e.lower() for e in customer.contacts.values_list("email", flat=True) if e]
+    if contacts is None:
+        contacts = list(customer.contacts.only("mobile", "email"))
+    phones = [c.mobile for c in contacts if c.mobile]
+    emails = [c.email.lower() for c in contacts if c.email]
     if phones or emails:
         shared = Contact.objects.exclude(customer=customer).filter(
             models.Q(mobile__in=phones) | models.Q(email__in=emails)

@@ -157,12 +157,13 @@ class CustomerDetailView(ObjectDetailView):
                     "follow_up_plan": obj.follow_up_plan,
                 }
             ),
-            "may_plan": scoping.can(user, "change", obj),
+            "may_plan": bool(scoping.permitted_among(Customer, user, [obj.pk])),
             "collaborators": list(obj.collaborators.all()),
             "timeline": selectors.customer_timeline(user, obj),
             "purchase_lines": selectors.purchase_lines(user, obj),
-            "may_order": has_perm(user, "order.create") and scoping.can(user, "view", obj),
-            "duplicates": selectors.possible_duplicates(user, obj),
+            # the customer was fetched within the user's view: only the right to order counts
+            "may_order": has_perm(user, "order.create"),
+            "duplicates": selectors.possible_duplicates(user, obj, contacts=contacts),
             "may_merge": has_perm(user, "customer.delete"),
             "interaction_form": InteractionForm(
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
@@ -175,19 +176,12 @@ class CustomerDetailView(ObjectDetailView):
 
 
 def _rights_on(user: Any, model: Any, rows: list[Any]) -> dict[str, set[Any]]:
-    """The ids among ``rows`` the user may change and may delete (two queries, not 2 × N)."""
+    """The ids among ``rows`` the user may change and may delete (at most two queries)."""
     from kehu.core import scoping
 
     ids = [r.pk for r in rows]
     return {
-        action: set(
-            scoping.restrict(model.objects.filter(pk__in=ids), user, action).values_list(
-                "pk", flat=True
-            )
-        )
-        if ids
-        else set()
-        for action in ("change", "delete")
+        action: scoping.permitted_among(model, user, ids, action) for action in ("change", "delete")
     }
 
 
