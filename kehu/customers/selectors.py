@@ -108,14 +108,9 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
             customer.interactions.select_related("user").prefetch_related("contacts"), user
         )[:limit]
     )
+    ids = [i.pk for i in interactions]
     may = {
-        action: set(
-            scoping.restrict(
-                Interaction.objects.filter(pk__in=[i.pk for i in interactions]), user, action
-            ).values_list("pk", flat=True)
-        )
-        if interactions
-        else set()
+        action: scoping.permitted_among(Interaction, user, ids, action)
         for action in ("change", "delete")
     }
     for i in interactions:
