@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Any
 
 from django import forms
@@ -20,7 +21,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.functional import Promise
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -285,6 +286,14 @@ class ObjectListView(PermissionRequiredMixin, View):
         return params.urlencode()
 
 
+def escape_text(value: Any) -> str:
+    """``value`` as HTML text: escaped unless already safe (the standard library's escape, a
+    few times cheaper per cell than ``format_html``)."""
+    if isinstance(value, SafeData):
+        return str(value)
+    return html_escape(str(value))
+
+
 def draw_rows(
     columns: list[Column], items: list[Any], editable_ids: set[Any]
 ) -> list[tuple[Any, SafeString]]:
@@ -293,7 +302,7 @@ def draw_rows(
     where the user may change the row. Thousands of cells per page stay cheap."""
     from django.template.loader import get_template
     from django.urls import reverse
-    from django.utils.html import conditional_escape, format_html
+    from django.utils.html import format_html
 
     from kehu.core.templatetags.kehu import icon
 
@@ -324,15 +333,16 @@ def draw_rows(
             elif template is not None:
                 html = template.render({"row": row})
             elif col.link:
-                html = format_html(
-                    '<a href="{}">{}</a>', row.get_absolute_url(), getattr(row, col.name)
+                html = (
+                    f'<a href="{escape_text(row.get_absolute_url())}">'
+                    f"{escape_text(getattr(row, col.name))}</a>"
                 )
             else:
                 value = getattr(row, col.name, "")
-                html = conditional_escape(value) if value not in (None, "") else "—"
+                html = escape_text(value) if value not in (None, "") else "—"
             if edit is not None and row.pk in editable_ids:
                 url = edit[0].replace(sentinel, str(row.pk))
-                html = format_html("{}{}", html, SafeString(edit[1].replace("{}", url, 1)))
+                html = f"{html}{edit[1].replace('{}', url, 1)}"
             cells.append(html)
         rows.append((row, SafeString("".join(f"<td>{c}</td>" for c in cells))))
     return rows

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kehu.core.generic import escape_text as esc
 from kehu.core.templatetags.kehu import due_class, icon, phone, relative_day
 from kehu.customers.models import Customer
 
@@ -20,17 +21,15 @@ FAINT = SafeString('<span class="faint">—</span>')
 
 
 def select(row: Any) -> str:
-    return format_html(
-        '<input type="checkbox" name="ids" value="{}" form="bulk-form" class="row-check" '
-        'aria-label="{} {}">',
-        row.pk,
-        _("Select"),
-        row,
+    return SafeString(
+        f'<input type="checkbox" name="ids" value="{row.pk}" form="bulk-form" class="row-check" '
+        f'aria-label="{esc(_("Select"))} {esc(row)}">'
     )
 
 
 def level(row: Any) -> str:
-    return format_html('<span class="tag tag-{}">{}</span>', row.level, row.level)
+    value = esc(row.level)
+    return SafeString(f'<span class="tag tag-{value}">{value}</span>')
 
 
 @functools.lru_cache(maxsize=64)
@@ -44,22 +43,20 @@ def label(choices: Any, value: Any) -> str:
 
 
 def status(row: Any) -> str:
-    return format_html(
-        '<span class="tag tag-{}">{}</span>', row.status, label(Customer.Status, row.status)
+    return SafeString(
+        f'<span class="tag tag-{esc(row.status)}">{esc(label(Customer.Status, row.status))}</span>'
     )
 
 
 def owner(row: Any) -> str:
-    return format_html("{}", row.owner) if row.owner_id else FAINT
+    return SafeString(esc(row.owner)) if row.owner_id else FAINT
 
 
 def tags(row: Any) -> str:
     names = [t.name for t in row.tags.all()]
     if not names:
         return FAINT
-    return SafeString(
-        " ".join(format_html('<span class="tag tag-soft">{}</span>', n) for n in names)
-    )
+    return SafeString(" ".join(f'<span class="tag tag-soft">{esc(n)}</span>' for n in names))
 
 
 def intent(row: Any) -> str:
@@ -80,8 +77,8 @@ def last_contact(row: Any) -> str:
     when = row.last_contact_at
     if not when:
         return FAINT
-    return format_html(
-        '<span title="{}">{}</span>', _local(when, "%Y-%m-%d %H:%M"), relative_day(when)
+    return SafeString(
+        f'<span title="{_local(when, "%Y-%m-%d %H:%M")}">{esc(relative_day(when))}</span>'
     )
 
 
@@ -89,12 +86,10 @@ def follow_up(row: Any) -> str:
     when = row.next_follow_up_at
     if not when:
         return FAINT
-    return format_html(
-        '<span class="{}" title="{}">{} · {}</span>',
-        due_class(when),
-        _local(when, "%Y-%m-%d %H:%M"),
-        _local(when, "%m-%d"),
-        relative_day(when),
+    local = timezone.localtime(when)
+    return SafeString(
+        f'<span class="{due_class(when)}" title="{local:%Y-%m-%d %H:%M}">'
+        f"{local:%m-%d} · {esc(relative_day(when))}</span>"
     )
 
 
@@ -109,7 +104,7 @@ def purchases(row: Any) -> str:
 
 
 def created(row: Any) -> str:
-    return format_html('<span class="nowrap">{}</span>', _local(row.created_at, "%Y-%m-%d"))
+    return SafeString(f'<span class="nowrap">{_local(row.created_at, "%Y-%m-%d")}</span>')
 
 
 def mobile(row: Any) -> str:
