@@ -28,7 +28,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.lookups import In
 from django.http import Http404
 
-from kehu.core.permissions import RecordType, Scope, record_type_for, rights_for
+from kehu.core.permissions import SCOPE_RANK, RecordType, Scope, record_type_for, rights_for
 
 M = TypeVar("M", bound=models.Model)
 Policy = Callable[[QuerySet[Any], Any, str], QuerySet[Any]]
@@ -171,6 +171,37 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
     if policy is not None:
         return policy(queryset, user, action)
     return queryset if user.is_superuser else queryset.none()
+
+
+def restrict_under(
+    queryset: QuerySet[M], user: Any, parent: type[models.Model], action: str = "view"
+) -> QuerySet[M]:
+    """``queryset`` — records of one ``parent`` record the user may already ``action`` —
+    restricted for ``user``. When the type is seen through its parent (the parent's owner,
+    collaborators and shares decide) and the user's scope for it is no narrower than for the
+    parent, every record passes and nothing is added to the query; otherwise :func:`restrict`.
+    """
+    rt, prt = record_type_for(queryset.model), record_type_for(parent)
+    if (
+        rt is not None
+        and prt is not None
+        and user is not None
+        and user.is_authenticated
+        and user.is_active
+        and rt.share_target
+        and rt.model._meta.get_field(rt.share_target).related_model is parent
+        and rt.owner_field == f"{rt.share_target}__{prt.owner_field}"
+        and rt.collaborators_field == f"{rt.share_target}__{prt.collaborators_field}"
+        and not prt.share_target
+    ):
+        rights = rights_for(user)
+        if (
+            rights.has(rt.code(action))
+            and rights.has(prt.code(action))
+            and SCOPE_RANK[rights.scope(rt.key)] >= SCOPE_RANK[rights.scope(prt.key)]
+        ):
+            return queryset
+    return restrict(queryset, user, action)
 
 
 def permitted_among(

@@ -97,15 +97,18 @@ def _as_datetime(day: dt.date) -> dt.datetime:
 
 def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list[TimelineEntry]:
     """Interactions, orders, returns, merges and changes of the profile, newest first; each
-    kind only as far as the user may see it (money only with view_financials)."""
+    kind only as far as the user may see it (money only with view_financials). ``customer``
+    is one the user sees."""
     from django.utils.translation import gettext as _
 
     from kehu.core.fieldrules import hidden_fields
 
     entries: list[TimelineEntry] = []
     interactions = list(
-        scoping.restrict(
-            customer.interactions.select_related("user").prefetch_related("contacts"), user
+        scoping.restrict_under(
+            customer.interactions.select_related("user").prefetch_related("contacts"),
+            user,
+            Customer,
         )[:limit]
     )
     ids = [i.pk for i in interactions]
@@ -139,11 +142,12 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
             )
         )
     show_money = not hidden_fields(user, Order)
-    orders = scoping.restrict(
+    orders = scoping.restrict_under(
         Order.objects.filter(customer=customer)
         .select_related("sales_rep")
         .prefetch_related("lines__product"),
         user,
+        Customer,
     )[:limit]
     for o in orders:
         lines = "、".join(
@@ -161,9 +165,10 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
                 o.get_absolute_url(),
             )
         )
-    returns = scoping.restrict(
+    returns = scoping.restrict_under(
         Return.objects.filter(customer=customer).select_related("line__product", "line__order"),
         user,
+        Customer,
     )[:limit]
     for r in returns:
         money = f" · ¥{r.amount:,.2f}" if show_money else ""

@@ -48,3 +48,45 @@ def test_leader_scope_includes_sub_teams(make_user, make_customer):
     c = make_customer(rep)
     assert scoping.restrict(Customer.objects.all(), director).filter(pk=c.pk).exists()
     assert not scoping.restrict(Customer.objects.all(), rep).exclude(owner=rep).exists()
+
+
+def _role(code, scopes, permissions=("customer.view", "interaction.view")):
+    from kehu.accounts.models import Role
+
+    return Role.objects.create(code=code, name=code, permissions=list(permissions), scopes=scopes)
+
+
+def test_a_customers_own_records_pass_without_a_condition_only_when_the_scope_allows(
+    make_user, make_customer
+):
+    """restrict_under adds nothing when a record type is seen through its customer with a
+    scope at least as wide; a narrower scope, or no right at all, still filters."""
+    from kehu.accounts.models import Team
+    from kehu.customers import services
+    from kehu.customers.models import Interaction
+
+    lead = make_user("lead")
+    rep = make_user("rep2", roles=("sales_rep",))
+    Team.objects.create(name="组", leader=lead).members.add(lead, rep)
+    customer = make_customer(rep)
+    from django.utils import timezone
+
+    services.log_interaction(
+        actor=rep, customer=customer, kind="call", summary="电话", occurred_at=timezone.now()
+    )
+    children = Interaction.objects.filter(customer=customer)
+
+    lead.roles.set([_role("wide", {"customer": "team", "interaction": "team"})])
+    lead = type(lead).objects.get(pk=lead.pk)
+    same = scoping.restrict_under(children, lead, Customer)
+    assert same.query.where == children.query.where and same.count() == 1
+
+    lead.roles.set([_role("narrow", {"customer": "team", "interaction": "own"})])
+    lead = type(lead).objects.get(pk=lead.pk)
+    narrow = scoping.restrict_under(children, lead, Customer)
+    assert narrow.count() == 0  # the rep's interaction is outside the lead's own scope
+    assert narrow.count() == scoping.restrict(children, lead).count()
+
+    lead.roles.set([_role("blind", {"customer": "team"}, permissions=("customer.view",))])
+    lead = type(lead).objects.get(pk=lead.pk)
+    assert scoping.restrict_under(children, lead, Customer).count() == 0
