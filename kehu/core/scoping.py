@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.lookups import In
 from django.http import Http404
@@ -107,18 +107,18 @@ def owned_by(owner_field: str, owner_ids: set[int] | list[int]) -> Q:
     the table's order and stops after one page.
 
     One owner: a plain equality, which uses the (owner, sort column) indexes — a sales rep's
-    twenty thousand customers are walked in name order. Several owners on SQLite: the column
-    is compared as ``owner_id + 0``, the same values, but the planner no longer reaches for
-    the owner index and walks the table's sort index instead; with the owner index it would
-    fetch and sort every row of the team (a sixth of a million customers) to show fifty.
-    PostgreSQL weighs LIMIT itself.
+    twenty thousand customers are walked in name order. Several owners: the column is
+    compared as ``owner_id + 0``, the same values, but the planner no longer reaches for the
+    owner index. It walks the table's sort index instead, or starts from another condition's
+    few rows (a search's list of keys); with the owner index SQLite would fetch and sort every
+    row of the team (a sixth of a million customers) to show fifty, and PostgreSQL ANDs a
+    bitmap of those three hundred thousand rows with the search's two thousand (50 ms instead
+    of 5).
     """
     ids = sorted(owner_ids)
     if len(ids) == 1:
         return Q(**{f"{owner_field}_id": ids[0]})
-    if connection.vendor == "sqlite":
-        return Q(In(F(f"{owner_field}_id") + 0, ids))
-    return Q(**{f"{owner_field}__in": ids})
+    return Q(In(F(f"{owner_field}_id") + 0, ids))
 
 
 def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
