@@ -137,11 +137,12 @@ def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
         # and add them only when there are any, so the common case stays a plain indexed filter
         # instead of an OR of sub-selects that makes the database scan the whole table.
         may_edit_type = rights.has(rt.code("change"))
-        if rt.collaborators_field and (action == "view" or may_edit_type):
+        collaborators_field = rt.collaborators_field
+        if collaborators_field and (action == "view" or may_edit_type):
             collaborating = _remembered(
                 ("collaborating", rt.key, user.pk),
                 lambda: list(
-                    rt.model._default_manager.filter(**{rt.collaborators_field: user}).values_list(
+                    rt.model._default_manager.filter(**{collaborators_field: user}).values_list(
                         "pk", flat=True
                     )
                 ),

@@ -297,7 +297,7 @@ def conditions(types: list[type[models.Model]], query: Query) -> dict[Any, Q]:
             "JOIN core_search_fts f ON f.rowid = e.id WHERE core_search_fts MATCH %s "
             f"AND e.content_type_id IN ({marks}) LIMIT {cap}"
         )
-        params = [_fts5_expression(query), *cts]
+        params: list[str | int] = [_fts5_expression(query), *cts]
     else:
         sql = (
             "SELECT e.content_type_id, e.object_id FROM core_searchentry e "  # noqa: S608
