@@ -200,6 +200,9 @@ def service_flow(user: Any, *, now: dt.datetime | None = None, days: int = 90) -
     (from the status-change log of the last ``days`` days). The step with the longest median
     is the bottleneck."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from kehu.service.services import FOLLOW_UP_WORKING_DAYS, SURVEY_DAYS
 
     now = now or timezone.now()
     visible = tickets_visible_to(user)
@@ -246,8 +249,11 @@ def service_flow(user: Any, *, now: dt.datetime | None = None, days: int = 90) -
     limits = {
         Ticket.Status.NEW: span([p.first_response_minutes for p in policies]),
         Ticket.Status.IN_PROGRESS: span([p.resolution_minutes for p in policies]),
-        Ticket.Status.RESOLVED: _("%(days)d days (survey link)") % {"days": 14},
-        Ticket.Status.FOLLOW_UP: _("1 working day"),
+        Ticket.Status.RESOLVED: _("%(days)d days (survey link)") % {"days": SURVEY_DAYS},
+        Ticket.Status.FOLLOW_UP: ngettext(
+            "%(n)d working day", "%(n)d working days", FOLLOW_UP_WORKING_DAYS
+        )
+        % {"n": FOLLOW_UP_WORKING_DAYS},
         Ticket.Status.CLOSED: "—",
     }
     steps = []
