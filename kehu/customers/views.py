@@ -142,8 +142,9 @@ class CustomerDetailView(ObjectDetailView):
         assert isinstance(obj, Customer)
         from django.utils import timezone
 
-        from kehu.customers.forms import InteractionForm
+        from kehu.customers.forms import ContactForm, InteractionForm
 
+        refused = self.refused_form
         now = timezone.localtime().replace(second=0, microsecond=0)
         from kehu.core import scoping
         from kehu.core.permissions import has_perm
@@ -169,14 +170,20 @@ class CustomerDetailView(ObjectDetailView):
             "may_order": has_perm(user, "order.create"),
             "duplicates": selectors.possible_duplicates(user, obj, contacts=contacts),
             "may_merge": has_perm(user, "customer.delete"),
-            "interaction_form": InteractionForm(
+            "interaction_form": refused
+            if isinstance(refused, InteractionForm)
+            else InteractionForm(
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
                 customer=obj,
             ),
-            "contact_fields": _blank_contact_fields(translation.get_language()),
+            "contact_fields": _form_fields(refused)
+            if isinstance(refused, ContactForm)
+            else _blank_contact_fields(translation.get_language()),
+            "contact_form_open": isinstance(refused, ContactForm),
         }
 
     follow_up_form: FollowUpForm | None = None
+    refused_form: forms.Form | None = None  # a contact or interaction form sent back
 
 
 @functools.lru_cache(maxsize=8)
@@ -185,15 +192,25 @@ def _blank_contact_fields(language: str | None) -> SafeString:
     per language (Django's widget templates take milliseconds a form)."""
     from kehu.customers.forms import ContactForm
 
+    return _form_fields(ContactForm())
+
+
+def _form_fields(form: forms.Form) -> SafeString:
+    """A form's fields, each with its label and its errors; the form's own errors first."""
+    top = format_html(
+        '<div class="alert alert-danger" role="alert">{}</div>', form.non_field_errors()
+    )
     return SafeString(
-        "".join(
+        (top if form.non_field_errors() else "")
+        + "".join(
             format_html(
-                '<div class="field"><label for="{}">{}</label>{}</div>',
+                '<div class="field"><label for="{}">{}</label>{}{}</div>',
                 field.id_for_label,
                 field.label,
                 field,
+                field.errors,
             )
-            for field in ContactForm()
+            for field in form
         )
     )
 
@@ -308,16 +325,22 @@ def _add_to_customer(
         try:
             write(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
         else:
             messages.success(request, done)
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-    return HttpResponseRedirect(customer.get_absolute_url())
+            return HttpResponseRedirect(customer.get_absolute_url())
+    # Refused: the page again, with what was typed and each reason next to its field.
+    messages.error(request, _("Nothing was saved: please correct the marked fields."))
+    view = CustomerDetailView()
+    view.setup(request, pk=pk)
+    view.refused_form = form
+    response = view.get(request, pk=pk)
+    response.status_code = 400
+    return response
 
 
 def log_interaction(request: Any, pk: int) -> Any:

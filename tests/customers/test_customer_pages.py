@@ -425,3 +425,27 @@ def test_inline_edit_refuses_bad_values_and_fields(logged_in, user, make_custome
     assert logged_in.get(f"/customers/{c.pk}/cell/owner/").status_code == 404
     c.refresh_from_db()
     assert (c.level, c.version) == ("C", 1)
+
+
+def test_a_refused_log_or_contact_keeps_what_was_typed(logged_in, user, make_customer):
+    customer = make_customer(user)
+    response = logged_in.post(
+        f"/customers/{customer.pk}/interactions/",
+        {"kind": "visit", "occurred_at": "2099-01-01T10:00", "summary": "上门演示新品"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "上门演示新品" in page  # the summary is still in the form
+    assert 'value="visit" selected' in page or 'value="visit" checked' in page
+    assert 'class="errorlist' in page and "没有保存任何内容" in page
+    assert customer.interactions.count() == 0
+
+    response = logged_in.post(
+        f"/customers/{customer.pk}/contacts/",
+        {"name": "钱七", "mobile": "12345", "email": "qian@example.cn"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="钱七"' in page and 'value="qian@example.cn"' in page
+    assert '<details class="add-contact" open>' in page
+    assert customer.contacts.count() == 0
