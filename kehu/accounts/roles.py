@@ -129,6 +129,7 @@ EXTRA_TYPES: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
 }
 EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "manage_pipelines": ("administrator", "sales_director"),
+    "manage_work": ("administrator", "sales_director", "customer_manager", "project_manager"),
 }
 
 

@@ -45,6 +45,9 @@ GLOBAL_PERMISSIONS: dict[str, Promise] = {
     "manage_pipelines": _("Manage sales pipelines: stages, order, owners and time limits"),
     "manage_calendar": _("Edit the working calendar: working hours, holidays and make-up days"),
     "manage_service": _("Set SLA policies and how each team's tickets are assigned"),
+    "manage_work": _(
+        "Set up the division of labour: areas, priority labels, WIP limits, capacity and skills"
+    ),
 }
 
 

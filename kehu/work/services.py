@@ -818,3 +818,117 @@ def instantiate_template(
         team=team,
         customer=customer,
     )
+
+
+# ---- setting up the division of labour: areas, labels, WIP limits, capacity -----------------
+
+
+def _require_setup(actor: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.core.permissions import has_perm
+
+    if not has_perm(actor, "manage_work"):
+        raise PermissionDenied
+
+
+def save_area(
+    *,
+    actor: Any,
+    area: Any = None,
+    name: str,
+    name_en: str = "",
+    position: int = 0,
+    is_active: bool = True,
+    version: int | None = None,
+) -> Any:
+    """Add an area of work (``area`` None) or rename, reorder, retire one."""
+    from kehu.work.models import Area
+
+    _require_setup(actor)
+    name, name_en = name.strip(), name_en.strip()
+    if not name:
+        raise ValidationError({"name": _("An area needs a name.")})
+    clash = Area.objects.filter(name__iexact=name)
+    if area is not None:
+        clash = clash.exclude(pk=area.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"name": _("There is already an area called “%(name)s”.") % {"name": name}}
+        )
+    if area is None:
+        return Area.objects.create(
+            name=name,
+            name_en=name_en,
+            position=position,
+            is_active=is_active,
+            created_by=actor,
+            updated_by=actor,
+        )
+    area.name, area.name_en, area.position, area.is_active = name, name_en, position, is_active
+    save_versioned(
+        area,
+        expected_version=version,
+        update_fields=["name", "name_en", "position", "is_active"],
+        user=actor,
+    )
+    return area
+
+
+def update_label(
+    *, actor: Any, label: Any, name: str, colour: str, position: int, version: int | None = None
+) -> Any:
+    """Rename or recolour a priority label (its code, P0…P3, stays)."""
+    _require_setup(actor)
+    label.name, label.colour, label.position = name.strip(), colour.strip(), position
+    if not label.name:
+        raise ValidationError({"name": _("A priority label needs a name.")})
+    label.full_clean(exclude=["code", "created_by", "updated_by"])
+    save_versioned(
+        label, expected_version=version, update_fields=["name", "colour", "position"], user=actor
+    )
+    return label
+
+
+def set_wip_limit(*, actor: Any, status: str, limit: int | None, team: Any = None) -> None:
+    """At most ``limit`` tasks in a kanban column for ``team`` (None: every team); no limit
+    when ``limit`` is None."""
+    from kehu.work.models import WipLimit
+
+    _require_setup(actor)
+    if status not in Task.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if limit is None:
+        WipLimit.objects.filter(status=status, team=team).delete()
+        return
+    if limit < 1:
+        raise ValidationError({"limit": _("A limit is at least 1; leave it empty for none.")})
+    WipLimit.objects.update_or_create(
+        status=status,
+        team=team,
+        defaults={"limit": limit, "updated_by": actor},
+        create_defaults={"limit": limit, "created_by": actor, "updated_by": actor},
+    )
+
+
+def set_capacity(*, actor: Any, user: Any, weekly_hours: Decimal, skills: list[str]) -> Any:
+    """A person's weekly hours and skills, which the workload page and its suggestions use."""
+    from kehu.work.models import WorkerProfile
+
+    _require_setup(actor)
+    if weekly_hours < 0 or weekly_hours > 168:
+        raise ValidationError(
+            {"weekly_hours": _("Weekly hours are between 0 and 168 (a week has no more).")}
+        )
+    cleaned = sorted({s.strip() for s in skills if s.strip()}, key=str.casefold)
+    profile, _created = WorkerProfile.objects.update_or_create(
+        user=user,
+        defaults={"weekly_capacity_hours": weekly_hours, "skills": cleaned, "updated_by": actor},
+        create_defaults={
+            "weekly_capacity_hours": weekly_hours,
+            "skills": cleaned,
+            "created_by": actor,
+            "updated_by": actor,
+        },
+    )
+    return profile

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kehu.work import views_board, views_pages, views_share, views_table
+from kehu.work import views_board, views_pages, views_settings, views_share, views_table
 
 app_name = "workviews"
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("workload/", views_pages.workload, name="workload"),
     path("tasks/<int:pk>/reassign/", views_pages.reassign, name="reassign"),
     path("gaps/", views_pages.gaps, name="gaps"),
+    path("setup/", views_settings.work_setup, name="setup"),
 ]

@@ -25,3 +25,22 @@ for item in (
     NavItem("work_gaps", _("Gaps"), "workviews:gaps", "triangle-alert", order=47),
 ):
     register(NavItem(**{**item.__dict__, "visible": _may_view_tasks}))
+
+
+def _may_set_up_work(user):  # type: ignore[no-untyped-def]
+    from kehu.core.permissions import has_perm
+
+    return has_perm(user, "manage_work")
+
+
+register(
+    NavItem(
+        "work_setup",
+        _("Work setup"),
+        "workviews:setup",
+        "sliders-horizontal",
+        order=94,
+        section="admin",
+        visible=_may_set_up_work,
+    )
+)

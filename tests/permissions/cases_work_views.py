@@ -3,7 +3,9 @@ writes through the task services; tested in tests/work/test_views_*.py."""
 
 from __future__ import annotations
 
-from tests.permissions.harness import EXEMPT
+from typing import Any
+
+from tests.permissions.harness import EXEMPT, RoleCase, register_role_case
 
 EXEMPT.update(
     {
@@ -26,3 +28,25 @@ EXEMPT.update(
         "workviews:gaps": "tasks through tasks_visible_to (test_views_pages)",
     }
 )
+
+
+def check_work_setup(role: str, *, client: Any, world: dict[str, Any]) -> None:
+    """The work setup page: open to holders of manage_work, 403 to everyone else, and a refused
+    write changes nothing."""
+    from kehu.core.permissions import combine
+    from kehu.work.models import Area
+    from tests.conftest import force_login_verified
+
+    actor = world["actor"]
+    allowed = combine(list(actor.roles.all())).has("manage_work")
+    force_login_verified(client, actor)
+    assert client.get("/work/setup/").status_code == (200 if allowed else 403), role
+    name = f"领域{role}"
+    response = client.post(
+        "/work/setup/", {"action": "area", "a-new-name": name, "a-new-position": 1}
+    )
+    assert response.status_code == (302 if allowed else 403), role
+    assert Area.objects.filter(name=name).exists() == allowed, role
+
+
+register_role_case(RoleCase("work_setup", check_work_setup, routes={"workviews:setup"}))
