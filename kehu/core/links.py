@@ -19,6 +19,16 @@ def _pattern(name: str, prefix: str) -> tuple[str, str]:
     return before, after
 
 
+@functools.lru_cache(maxsize=256)
+def _named(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+def named_url(name: str) -> str:
+    """``reverse(name)`` for a view that takes no arguments (the sidebar's entries)."""
+    return _named(name, get_script_prefix())
+
+
 def record_url(name: str, pk: Any) -> str:
     """``reverse(name, args=[pk])`` for a view that takes one key."""
     before, after = _pattern(name, get_script_prefix())
@@ -29,3 +39,4 @@ def record_url(name: str, pk: Any) -> str:
 def _forget(**kwargs: Any) -> None:
     if kwargs.get("setting") == "ROOT_URLCONF":
         _pattern.cache_clear()
+        _named.cache_clear()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
+
+from kehu.core.links import named_url
 
 
 @dataclass(frozen=True)
@@ -25,19 +23,7 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return _address(self.url_name, get_script_prefix())
-
-
-@functools.lru_cache(maxsize=256)
-def _address(url_name: str, prefix: str) -> str:
-    # Every page draws the whole sidebar: each entry's address is worked out once.
-    return reverse(url_name)
-
-
-@receiver(setting_changed)
-def _forget_addresses(**kwargs: Any) -> None:
-    if kwargs.get("setting") == "ROOT_URLCONF":
-        _address.cache_clear()
+        return named_url(self.url_name)
 
 
 _items: dict[str, NavItem] = {}

@@ -48,14 +48,6 @@ def _is_current(path: str, url: str) -> bool:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context: template.Context, url: str) -> SafeString:
-    request = context.get("request")
-    if request is None or not _is_current(request.path, url):
-        return SafeString("")
-    return SafeString('aria-current="page"')
-
-
-@register.simple_tag(takes_context=True)
 def sidebar_nav(context: template.Context) -> SafeString:
     """The sidebar's links, drawn in Python: the current one marked, a heading before the
     settings section."""
