@@ -286,6 +286,16 @@ class ObjectListView(PermissionRequiredMixin, View):
         return params.urlencode()
 
 
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form that was sent: each reason by its field where the
+    form has that field, the others at the top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 def escape_text(value: Any) -> str:
     """``value`` as HTML text: escaped unless already safe (the standard library's escape, a
     few times cheaper per cell than ``format_html``)."""

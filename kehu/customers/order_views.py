@@ -21,6 +21,7 @@ from kehu.core.generic import (
     ObjectCreateView,
     ObjectEditView,
     ObjectListView,
+    add_service_errors,
 )
 from kehu.core.locking import StaleWriteError
 from kehu.core.permissions import has_perm
@@ -237,7 +238,7 @@ def record_return(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.record_return(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Return recorded."))
             return HttpResponseRedirect(order.get_absolute_url())
@@ -267,14 +268,6 @@ def set_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return HttpResponseRedirect(order.get_absolute_url())
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def new_order(request: HttpRequest, pk: int) -> HttpResponse:
@@ -310,7 +303,7 @@ def new_order(request: HttpRequest, pk: int) -> HttpResponse:
                     lines=inputs,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Order %(number)s recorded.") % {"number": order.number}

@@ -20,6 +20,7 @@ from kehu.core.generic import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    add_service_errors,
 )
 from kehu.customers import cells, selectors, services
 from kehu.customers.filters import ContactFilter, CustomerFilter
@@ -325,11 +326,7 @@ def _add_to_customer(
         try:
             write(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, done)
             return HttpResponseRedirect(customer.get_absolute_url())
@@ -393,8 +390,7 @@ def plan_follow_up(request: Any, pk: int) -> Any:
             form.add_error(None, str(exc.message))
             status = 409
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Next follow-up planned."))
             return HttpResponseRedirect(customer.get_absolute_url())

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.generic import add_service_errors
 from kehu.core.locking import StaleWriteError
 from kehu.core.permissions import has_perm
 from kehu.work import services
@@ -92,11 +93,8 @@ def work_setup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, gettext("Nothing was saved: please correct the marked fields."))
             form = next(iter(bound.values()), None)
-            if form is not None and hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            elif form is not None:
-                form.add_error(None, exc.messages)
+            if form is not None:
+                add_service_errors(form, exc)
             status = 400
         else:
             messages.success(request, gettext("Saved."))
