@@ -239,24 +239,30 @@ def _tsquery(query: Query) -> str:
     return " & ".join(parts)
 
 
-def matching_ids(model: type[models.Model], query: Query) -> RawSQL:
-    """A sub-select of the primary keys of ``model`` whose entry matches ``query``."""
-    ct = ContentType.objects.get_for_model(model)
+def _entries(query: Query, ct_ids: list[int], columns: str) -> tuple[str, list[Any]]:
+    """SQL reading ``columns`` of the index entries of the given types that match ``query``."""
+    marks = ", ".join(["%s"] * len(ct_ids))  # placeholders only: nothing from the user
     if connection.vendor == "sqlite":
-        return RawSQL(
-            "SELECT e.object_id FROM core_searchentry e "
+        sql = (
+            f"SELECT {columns} FROM core_searchentry e "  # noqa: S608
             "JOIN core_search_fts f ON f.rowid = e.id "
-            "WHERE core_search_fts MATCH %s AND e.content_type_id = %s",
-            [_fts5_expression(query), ct.pk],
+            f"WHERE core_search_fts MATCH %s AND e.content_type_id IN ({marks})"
         )
-    return RawSQL(
-        "SELECT e.object_id FROM core_searchentry e "
+        return sql, [_fts5_expression(query), *ct_ids]
+    sql = (
+        f"SELECT {columns} FROM core_searchentry e "  # noqa: S608
         "WHERE to_tsvector('simple', e.tokens) @@ to_tsquery('simple', %s) "
         # "+ 0": filter the word's few entries by type instead of intersecting them with
         # the type's million-entry index (35 ms of bitmap for nothing).
-        "AND e.content_type_id + 0 = %s",
-        [_tsquery(query), ct.pk],
+        f"AND e.content_type_id + 0 IN ({marks})"
     )
+    return sql, [_tsquery(query), *ct_ids]
+
+
+def matching_ids(model: type[models.Model], query: Query) -> RawSQL:
+    """A sub-select of the primary keys of ``model`` whose entry matches ``query``."""
+    ct = ContentType.objects.get_for_model(model)
+    return RawSQL(*_entries(query, [ct.pk], "e.object_id"))  # noqa: S611 - placeholders only
 
 
 FEW_MATCHES = 2000
@@ -290,21 +296,8 @@ def conditions(types: list[type[models.Model]], query: Query) -> dict[Any, Q]:
     very common word) falls back to one probe per type."""
     cts = {ContentType.objects.get_for_model(model).pk: model for model in types}
     cap = FEW_MATCHES * len(cts) + 1
-    marks = ", ".join(["%s"] * len(cts))  # placeholders and a number: nothing from the user
-    if connection.vendor == "sqlite":
-        sql = (
-            "SELECT e.content_type_id, e.object_id FROM core_searchentry e "  # noqa: S608
-            "JOIN core_search_fts f ON f.rowid = e.id WHERE core_search_fts MATCH %s "
-            f"AND e.content_type_id IN ({marks}) LIMIT {cap}"
-        )
-        params: list[str | int] = [_fts5_expression(query), *cts]
-    else:
-        sql = (
-            "SELECT e.content_type_id, e.object_id FROM core_searchentry e "  # noqa: S608
-            "WHERE to_tsvector('simple', e.tokens) @@ to_tsquery('simple', %s) "
-            f"AND e.content_type_id + 0 IN ({marks}) LIMIT {cap}"
-        )
-        params = [_tsquery(query), *cts]
+    sql, params = _entries(query, list(cts), "e.content_type_id, e.object_id")
+    sql = f"{sql} LIMIT {cap}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
