@@ -7,7 +7,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +21,7 @@ from kehu.core.generic import (
     ObjectListView,
     add_service_errors,
 )
+from kehu.core.templatetags.kehu import form_fields
 from kehu.customers import cells, selectors, services
 from kehu.customers.filters import ContactFilter, CustomerFilter
 from kehu.customers.forms import (
@@ -177,7 +177,7 @@ class CustomerDetailView(ObjectDetailView):
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
                 customer=obj,
             ),
-            "contact_fields": _form_fields(refused)
+            "contact_fields": form_fields(refused)
             if isinstance(refused, ContactForm)
             else _blank_contact_fields(translation.get_language()),
             "contact_form_open": isinstance(refused, ContactForm),
@@ -193,27 +193,7 @@ def _blank_contact_fields(language: str | None) -> SafeString:
     per language (Django's widget templates take milliseconds a form)."""
     from kehu.customers.forms import ContactForm
 
-    return _form_fields(ContactForm())
-
-
-def _form_fields(form: forms.Form) -> SafeString:
-    """A form's fields, each with its label and its errors; the form's own errors first."""
-    top = format_html(
-        '<div class="alert alert-danger" role="alert">{}</div>', form.non_field_errors()
-    )
-    return SafeString(
-        (top if form.non_field_errors() else "")
-        + "".join(
-            format_html(
-                '<div class="field"><label for="{}">{}</label>{}{}</div>',
-                field.id_for_label,
-                field.label,
-                field,
-                field.errors,
-            )
-            for field in form
-        )
-    )
+    return form_fields(ContactForm())
 
 
 def _rights_on(user: Any, model: Any, rows: list[Any]) -> dict[str, set[Any]]:

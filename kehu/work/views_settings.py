@@ -102,6 +102,15 @@ def work_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "work/setup.html", _context(bound), status=status)
 
 
+def _valid(bound: dict[str, forms.Form], cls: type[forms.Form], data: Any, prefix: str) -> Any:
+    """The row's form bound to what was sent, kept in ``bound`` to be shown again; _Refused
+    when it does not validate."""
+    form = bound.setdefault(prefix, cls(data, prefix=prefix))
+    if not form.is_valid():
+        raise _Refused
+    return form
+
+
 def _apply(request: HttpRequest, bound: dict[str, forms.Form]) -> str:
     """Carry out one row's change; the bound form is left in ``bound`` to show it again."""
     user, data = request.user, request.POST
@@ -109,30 +118,22 @@ def _apply(request: HttpRequest, bound: dict[str, forms.Form]) -> str:
     if action == "area":
         area = get_object_or_404(Area, pk=data["id"]) if data.get("id") else None
         prefix = f"a{area.pk}" if area else "a-new"
-        form = bound.setdefault(prefix, AreaForm(data, prefix=prefix))
-        if not form.is_valid():
-            raise _Refused
+        form = _valid(bound, AreaForm, data, prefix)
         services.save_area(actor=user, area=area, **form.cleaned_data)
         return "areas"
     if action == "label":
         label = get_object_or_404(PriorityLabel, pk=data.get("id"))
-        form = bound.setdefault(f"l{label.pk}", LabelForm(data, prefix=f"l{label.pk}"))
-        if not form.is_valid():
-            raise _Refused
+        form = _valid(bound, LabelForm, data, f"l{label.pk}")
         services.update_label(actor=user, label=label, **form.cleaned_data)
         return "labels"
     if action == "wip":
-        form = bound.setdefault("wip", WipForm(data, prefix="wip"))
-        if not form.is_valid():
-            raise _Refused
+        form = _valid(bound, WipForm, data, "wip")
         for status, limit in form.cleaned_data.items():
             services.set_wip_limit(actor=user, status=status, limit=limit)
         return "wip"
     if action == "capacity":
         person = get_object_or_404(get_user_model(), pk=data.get("id"), is_active=True)
-        form = bound.setdefault(f"u{person.pk}", CapacityForm(data, prefix=f"u{person.pk}"))
-        if not form.is_valid():
-            raise _Refused
+        form = _valid(bound, CapacityForm, data, f"u{person.pk}")
         services.set_capacity(
             actor=user,
             user=person,

@@ -80,6 +80,33 @@ def sidebar_nav(context: template.Context) -> SafeString:
 
 
 @register.simple_tag
+def form_fields(form: Any) -> SafeString:
+    """A form's fields in the compact layout, drawn in Python: each visible one with its label
+    and errors, hidden ones as they are; the form's own errors first."""
+    parts = []
+    if form.non_field_errors():
+        parts.append(
+            format_html(
+                '<div class="alert alert-danger" role="alert">{}</div>', form.non_field_errors()
+            )
+        )
+    for field in form:
+        if field.is_hidden:
+            parts.append(str(field))
+            continue
+        parts.append(
+            format_html(
+                '<div class="field"><label for="{}">{}</label>{}{}</div>',
+                field.id_for_label,
+                field.label,
+                field,
+                field.errors,
+            )
+        )
+    return SafeString("".join(parts))
+
+
+@register.simple_tag
 def options(choices: Any, selected: Any = None, blank: Any = None) -> SafeString:
     """``<option>`` elements for ``(value, label)`` pairs, drawn in Python (a filter form has
     hundreds). Those in ``selected`` (one value or a list) are marked. With ``blank``, one
