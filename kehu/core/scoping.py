@@ -190,7 +190,7 @@ def restrict_under(
         and user.is_authenticated
         and user.is_active
         and rt.share_target
-        and rt.model._meta.get_field(rt.share_target).related_model is parent
+        and _share_target(rt) is parent
         and rt.owner_field == f"{rt.share_target}__{prt.owner_field}"
         and rt.collaborators_field == f"{rt.share_target}__{prt.collaborators_field}"
         and not prt.share_target

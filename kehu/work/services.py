@@ -903,11 +903,9 @@ def set_wip_limit(*, actor: Any, status: str, limit: int | None, team: Any = Non
         return
     if limit < 1:
         raise ValidationError({"limit": _("A limit is at least 1; leave it empty for none.")})
+    fields = {"limit": limit, "updated_by": actor}
     WipLimit.objects.update_or_create(
-        status=status,
-        team=team,
-        defaults={"limit": limit, "updated_by": actor},
-        create_defaults={"limit": limit, "created_by": actor, "updated_by": actor},
+        status=status, team=team, defaults=fields, create_defaults={**fields, "created_by": actor}
     )
 
 
@@ -921,14 +919,8 @@ def set_capacity(*, actor: Any, user: Any, weekly_hours: Decimal, skills: list[s
             {"weekly_hours": _("Weekly hours are between 0 and 168 (a week has no more).")}
         )
     cleaned = sorted({s.strip() for s in skills if s.strip()}, key=str.casefold)
+    fields = {"weekly_capacity_hours": weekly_hours, "skills": cleaned, "updated_by": actor}
     profile, _created = WorkerProfile.objects.update_or_create(
-        user=user,
-        defaults={"weekly_capacity_hours": weekly_hours, "skills": cleaned, "updated_by": actor},
-        create_defaults={
-            "weekly_capacity_hours": weekly_hours,
-            "skills": cleaned,
-            "created_by": actor,
-            "updated_by": actor,
-        },
+        user=user, defaults=fields, create_defaults={**fields, "created_by": actor}
     )
     return profile
