@@ -96,25 +96,25 @@ def find_existing(
     return None, ""
 
 
-def similar_customers(name: str, *, exclude: int | None = None, limit: int = 5) -> list[Customer]:
-    """Customers whose names look like ``name`` (same distinctive part, or close to it by
-    rapidfuzz), best first. Candidates come from indexed lookups, never a scan of all names."""
+def similar_customer_ids(name: str, *, exclude: int | None = None, limit: int = 5) -> list[int]:
+    """The ids of customers whose names look like ``name`` (same distinctive part, or close
+    to it by rapidfuzz), best first. Candidates come from indexed lookups, never a scan of all
+    names, and only ids and keys are read."""
     from rapidfuzz import fuzz
 
     key = validators.core_key(name)
     if len(key) < 2:
         return []
-    candidates = list(
-        Customer.objects.select_related("owner")
-        .filter(core_key=key)
-        .exclude(pk=exclude or 0)[:limit]
+    ids = list(
+        Customer.objects.filter(core_key=key)
+        .exclude(pk=exclude or 0)
+        .values_list("pk", flat=True)[:limit]
     )
-    if len(candidates) < limit:
+    if len(ids) < limit:
         # Names sharing the first two characters of the distinctive part, scored by similarity.
         # (a range instead of LIKE: the plain index serves it on SQLite and PostgreSQL alike)
-        # Only ids and keys are scored; the few close ones are then fetched whole.
         prefix = Customer.objects.filter(core_key__gte=key[:2], core_key__lt=key[:2] + "\uffff")
-        seen = {c.pk for c in candidates} | ({exclude} if exclude else set())
+        seen = set(ids) | ({exclude} if exclude else set())
         scored = sorted(
             (
                 (fuzz.ratio(key, core), pk)
@@ -124,11 +124,15 @@ def similar_customers(name: str, *, exclude: int | None = None, limit: int = 5) 
             ),
             key=lambda x: -x[0],
         )
-        close = [pk for score, pk in scored if score >= 80][: limit - len(candidates)]
-        if close:
-            found = Customer.objects.select_related("owner").in_bulk(close)
-            candidates += [found[pk] for pk in close if pk in found]
-    return candidates[:limit]
+        ids += [pk for score, pk in scored if score >= 80][: limit - len(ids)]
+    return ids[:limit]
+
+
+def similar_customers(name: str, *, exclude: int | None = None, limit: int = 5) -> list[Customer]:
+    """The customers of :func:`similar_customer_ids`, best first, with their owners."""
+    ids = similar_customer_ids(name, exclude=exclude, limit=limit)
+    found = Customer.objects.select_related("owner").in_bulk(ids) if ids else {}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def similar_name_warning(name: str, owner: str) -> str:
