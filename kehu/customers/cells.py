@@ -53,7 +53,8 @@ def owner(row: Any) -> str:
 
 
 def tags(row: Any) -> str:
-    names = [t.name for t in row.tags.all()]
+    listed = getattr(row, "tag_list", None)  # the table's rows carry them as a list
+    names = [t.name for t in (row.tags.all() if listed is None else listed)]
     if not names:
         return FAINT
     return SafeString(" ".join(f'<span class="tag tag-soft">{esc(n)}</span>' for n in names))
