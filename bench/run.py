@@ -85,13 +85,13 @@ class Server:
     def get(self, path: str) -> Any:
         import io
         from types import SimpleNamespace
-        from urllib.parse import unquote, urlsplit
+        from urllib.parse import quote, unquote_to_bytes, urlsplit
 
         url = urlsplit(path)
-        environ = {
+        environ = {  # as WSGI has them: the path as bytes read as Latin-1, the query %-encoded
             "REQUEST_METHOD": "GET",
-            "PATH_INFO": unquote(url.path),
-            "QUERY_STRING": url.query,
+            "PATH_INFO": unquote_to_bytes(url.path).decode("iso-8859-1"),
+            "QUERY_STRING": quote(url.query, safe="=&%+,/:"),
             "SCRIPT_NAME": "",
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "80",
