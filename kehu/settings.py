@@ -152,6 +152,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON;"
         ),
     }
+    # Kept between requests, as on PostgreSQL: a new connection per request ran the pragmas
+    # above each time and began every page with SQLite's page cache empty.
+    _db["CONN_MAX_AGE"] = env_int("KEHU_DB_CONN_MAX_AGE", 60)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = env_int("KEHU_DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
