@@ -138,7 +138,10 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DEFAULT_SQLITE_PATH = DATA_DIR / "kehu.sqlite3"
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}") or ""
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+# Connections are kept between requests (60 s by default) on either database; on SQLite a
+# new connection per request ran the pragmas below each time and began every page with
+# SQLite's page cache empty.
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KEHU_DB_CONN_MAX_AGE", 60))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         # Wait for a busy writer instead of failing at once; write transactions take the
@@ -152,11 +155,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON;"
         ),
     }
-    # Kept between requests, as on PostgreSQL: a new connection per request ran the pragmas
-    # above each time and began every page with SQLite's page cache empty.
-    _db["CONN_MAX_AGE"] = env_int("KEHU_DB_CONN_MAX_AGE", 60)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["CONN_MAX_AGE"] = env_int("KEHU_DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -104,9 +104,8 @@ class CustomerListView(ObjectListView):
 
     @staticmethod
     def selector(user: Any) -> Any:
-        # Tags as a plain list on each row: a prefetched queryset refers back to its row, and
-        # every row of every page became garbage only the cycle collector frees, whose runs
-        # then cost the pages after it up to a third of their time
+        # Tags as a plain list on each row: a prefetched queryset refers back to its row, which
+        # made every row of every page garbage that only the cycle collector frees
         return selectors.customers_visible_to(user).prefetch_related(
             Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list")
         )
