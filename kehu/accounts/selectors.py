@@ -10,15 +10,31 @@ from kehu.accounts.models import Team, User
 
 
 def team_subtree_ids(root_ids: set[int]) -> set[int]:
-    """The given teams and all teams below them (the tree is small: one query per level)."""
-    found = set(root_ids)
-    frontier = set(root_ids)
-    while frontier:
-        frontier = (
-            set(Team.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
-        )
-        found |= frontier
-    return found
+    """The given teams and all teams below them, in one query however deep the tree."""
+    if not root_ids:
+        return set()
+    marks = ", ".join(["%s"] * len(root_ids))
+    roots = f"SELECT id FROM {_TEAM} WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+    return _teams_below(roots, sorted(root_ids))
+
+
+_TEAM = Team._meta.db_table
+_MEMBERS = Team.members.through._meta.db_table
+
+
+def _teams_below(roots_sql: str, params: list[Any]) -> set[int]:
+    """The teams ``roots_sql`` selects and every team below them: one recursive query (both
+    databases), where walking the tree level by level asked once per level and once more."""
+    from django.db import connection
+
+    sql = (
+        f"WITH RECURSIVE below(id) AS (SELECT id FROM ({roots_sql}) AS roots "  # noqa: S608
+        f"UNION SELECT t.id FROM {_TEAM} t JOIN below b ON t.parent_id = b.id) "
+        "SELECT id FROM below"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def active_users() -> QuerySet[User]:
@@ -26,11 +42,17 @@ def active_users() -> QuerySet[User]:
 
 
 def members_of_teams_below(user: Any) -> set[int]:
-    """Members of the teams the user belongs to or leads, and of every team below those."""
-    own = set(user.teams.values_list("id", flat=True)) | set(
-        Team.objects.filter(leader=user).values_list("id", flat=True)
+    """Members of the teams the user belongs to or leads, and of every team below those (one
+    query: this is asked on every page a team-scoped person opens)."""
+    from django.db import connection
+
+    sql = (
+        "WITH RECURSIVE below(id) AS ("  # noqa: S608 - table names only, nothing from the user
+        f"SELECT team_id FROM {_MEMBERS} WHERE user_id = %s "
+        f"UNION SELECT id FROM {_TEAM} WHERE leader_id = %s "
+        f"UNION SELECT t.id FROM {_TEAM} t JOIN below b ON t.parent_id = b.id) "
+        f"SELECT DISTINCT m.user_id FROM {_MEMBERS} m JOIN below b ON m.team_id = b.id"
     )
-    if not own:
-        return set()
-    teams = team_subtree_ids(own)
-    return set(User.objects.filter(teams__in=teams).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        return {row[0] for row in cursor.fetchall()}

@@ -49,15 +49,6 @@ def reads_remembered() -> Iterator[None]:
         _reads.reset(token)
 
 
-def _remembered(key: Any, read: Callable[[], Any]) -> Any:
-    memo = _reads.get()
-    if memo is None:
-        return read()
-    if key not in memo:
-        memo[key] = read()
-    return memo[key]
-
-
 def register(model: type[models.Model], policy: Policy) -> None:
     """A custom visibility rule for a model that is not a scoped record type (it applies to
     superusers too: a personal inbox is nobody else's)."""
@@ -142,6 +133,59 @@ def owned_by(owner_field: str, owner_ids: set[int] | list[int]) -> Q:
     return Q(In(F(f"{owner_field}_id") + 0, ids))
 
 
+def _collaborating(rt: RecordType, user: Any) -> tuple[str, list[Any]]:
+    """The records of ``rt`` the user collaborates on, as a lookup and its ids. A type seen
+    through its parent's collaborators (a customer's contacts, interactions, orders) is
+    answered with the parent's ids — the same list the parent's own question reads — instead
+    of every child record of those parents."""
+    field = rt.collaborators_field or ""
+    parent = _share_parent(rt)
+    if parent is not None and field == f"{rt.share_target}__{parent.collaborators_field}":
+        return f"{rt.share_target}__in", _collaborating(parent, user)[1]
+    memo = _reads.get()
+    if memo is None or "__" in field:
+        return "pk__in", list(
+            rt.model._default_manager.filter(**{field: user}).values_list("pk", flat=True)
+        )
+    key = ("collaborating", user.pk)
+    if key not in memo:
+        memo[key] = _all_collaborations(user)
+    return "pk__in", memo[key].get(rt.key, [])
+
+
+def _all_collaborations(user: Any) -> dict[str, list[Any]]:
+    """While reads are remembered: every record the user collaborates on, of every type with
+    its own collaborators, read from the link tables in one query the first time any is asked
+    for (a customer page asks about customers and tasks)."""
+    from django.db.models import CharField, Value
+
+    from kehu.core.permissions import record_types
+
+    parts = []
+    for rt in record_types():
+        if not rt.collaborators_field or "__" in rt.collaborators_field:
+            continue
+        m2m: Any = rt.model._meta.get_field(rt.collaborators_field)
+        parts.append(
+            m2m.remote_field.through.objects.filter(**{m2m.m2m_reverse_name(): user.pk})
+            .order_by()
+            .values_list(Value(rt.key, output_field=CharField()), m2m.m2m_column_name())
+        )
+    found: dict[str, list[Any]] = {}
+    if parts:
+        for key, pk in parts[0].union(*parts[1:], all=True):
+            found.setdefault(key, []).append(pk)
+    return found
+
+
+def _share_parent(rt: RecordType) -> RecordType | None:
+    """The record type of ``rt``'s share target when that is another scoped type."""
+    if not rt.share_target:
+        return None
+    parent = record_type_for(_share_target(rt))
+    return parent if parent is not None and parent is not rt else None
+
+
 def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
     """The condition on ``rt.model`` for ``user`` to ``action``; None means everything."""
     rights = rights_for(user)
@@ -160,16 +204,9 @@ def _record_filter(rt: RecordType, user: Any, action: str) -> Q | None:
         may_edit_type = rights.has(rt.code("change"))
         collaborators_field = rt.collaborators_field
         if collaborators_field and (action == "view" or may_edit_type):
-            collaborating = _remembered(
-                ("collaborating", rt.key, user.pk),
-                lambda: list(
-                    rt.model._default_manager.filter(**{collaborators_field: user}).values_list(
-                        "pk", flat=True
-                    )
-                ),
-            )
+            path, collaborating = _collaborating(rt, user)
             if collaborating:
-                condition |= Q(pk__in=collaborating)
+                condition |= Q(**{path: collaborating})
         # Keyed by what is shared: a customer's contacts, orders and returns follow its shares.
         target = _share_target(rt)
         shares = _shares_with(target, user)

@@ -116,9 +116,21 @@ class InteractionForm(forms.Form):
         label=_("Next follow-up"), required=False, widget=DATETIME
     )
 
-    def __init__(self, *args: object, customer: Customer | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        customer: Customer | None = None,
+        contacts: list[Contact] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``contacts``: the customer's contacts, in their usual order, when the caller has
+        read them already; the picker then offers them without asking again (a checked value
+        is still tested against the customer's contacts when the form is sent)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["contacts"] = _contacts_of(customer.pk if customer else None)
+        field = _contacts_of(customer.pk if customer else None)
+        if contacts is not None:
+            field.choices = [(c.pk, field.label_from_instance(c)) for c in contacts]
+        self.fields["contacts"] = field
 
 
 class InteractionEditForm(forms.ModelForm):

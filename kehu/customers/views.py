@@ -180,6 +180,7 @@ class CustomerDetailView(ObjectDetailView):
             else InteractionForm(
                 initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
                 customer=obj,
+                contacts=contacts,
             ),
             "contact_fields": form_fields(refused)
             if isinstance(refused, ContactForm)

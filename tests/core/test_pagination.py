@@ -97,3 +97,38 @@ def test_garbage_cursors_are_refused_cleanly(cursor):
         qs = Customer.objects.all()
         page = paginate_keyset(qs, ordering=["name"], limit=3, after=cursor or "x")
         assert isinstance(page.items, list)
+
+
+def test_a_page_is_found_by_keys_then_read_with_the_querysets_joins_and_prefetches(
+    customers, django_assert_num_queries
+):
+    from django.db.models import Prefetch
+
+    from kehu.customers.models import Tag
+
+    qs = (
+        Customer.objects.filter(city="杭州")
+        .select_related("owner")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list"))
+    )
+    expected = list(qs.order_by("-name", "-id").values_list("pk", flat=True)[:3])
+    # the keys, the rows by key, their tags; the owner comes joined, not asked for per row
+    with django_assert_num_queries(3):
+        page = paginate_keyset(qs, ordering=["-name"], limit=3)
+        assert [c.owner.username for c in page.items] == ["linxue"] * 3
+        assert all(c.tag_list == [] for c in page.items)
+    assert [c.pk for c in page.items] == expected
+    assert all(c.city == "杭州" for c in page.items)
+
+
+def test_a_queryset_with_computed_columns_keeps_them_on_its_rows(customers):
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    qs = Customer.objects.annotate(label=Concat(F("name"), Value("·"), F("city")))
+    page = paginate_keyset(qs, ordering=["city", "name"], limit=4)
+    assert len(page.items) == 4
+    assert all(c.label == f"{c.name}·{c.city}" for c in page.items)
+    assert [c.pk for c in page.items] == list(
+        qs.order_by("city", "name", "id").values_list("pk", flat=True)[:4]
+    )

@@ -90,3 +90,81 @@ def test_a_customers_own_records_pass_without_a_condition_only_when_the_scope_al
     lead.roles.set([_role("blind", {"customer": "team"}, permissions=("customer.view",))])
     lead = type(lead).objects.get(pk=lead.pk)
     assert scoping.restrict_under(children, lead, Customer).count() == 0
+
+
+def test_a_team_leader_sees_every_team_below_in_one_question(
+    make_user, make_customer, django_assert_num_queries
+):
+    """Members of the teams a person belongs to or leads, down every level of the tree."""
+    from kehu.accounts.models import Team
+
+    head = make_user("head", roles=("customer_manager",))
+    peer = make_user("peer", roles=("sales_rep",))
+    deep = make_user("deep", roles=("sales_rep",))
+    outsider = make_user("outsider", roles=("sales_rep",))
+    company = Team.objects.create(name="公司", kind="company")
+    sales = Team.objects.create(name="销售部", kind="department", parent=company, leader=head)
+    east = Team.objects.create(name="华东", parent=sales)
+    hangzhou = Team.objects.create(name="杭州组", parent=east)
+    Team.objects.create(name="售后部", kind="department", parent=company).members.add(outsider)
+    east.members.add(peer)
+    hangzhou.members.add(deep)
+    with django_assert_num_queries(1):
+        assert scoping.team_member_ids(head) == {head.pk, peer.pk, deep.pk}
+    # a plain member sees their own team and the ones below it, not the parent's
+    assert scoping.team_member_ids(peer) == {peer.pk, deep.pk}
+    from kehu.accounts.selectors import team_subtree_ids
+
+    assert team_subtree_ids({sales.pk}) == {sales.pk, east.pk, hangzhou.pk}
+    assert team_subtree_ids(set()) == set()
+
+
+def test_a_collaborator_sees_the_customers_records_through_the_customers_own_list(
+    make_user, make_customer, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from kehu.customers import services
+    from kehu.customers.models import Contact, Interaction
+
+    owner = make_user("owner", roles=("sales_rep",))
+    helper = make_user("helper", roles=("sales_rep",))
+    shared, other = make_customer(owner), make_customer(owner)
+    shared.collaborators.add(helper)
+    for c in (shared, other):
+        services.add_contact(actor=owner, customer=c, name="张三", mobile="13800138000")
+        Interaction.objects.create(
+            customer=c, user=owner, kind="call", summary="回访", occurred_at=timezone.now()
+        )
+    # the roles, the customers collaborated on and the shares, once each; the two lists
+    with scoping.reads_remembered(), django_assert_num_queries(5):
+        contacts = list(scoping.restrict(Contact.objects.all(), helper))
+        interactions = list(scoping.restrict(Interaction.objects.all(), helper))
+    assert {c.customer_id for c in contacts} == {shared.pk}
+    assert {i.customer_id for i in interactions} == {shared.pk}
+
+
+def test_collaborations_of_every_type_are_read_once_while_reads_are_remembered(
+    make_user, make_customer, django_assert_num_queries
+):
+    from kehu.work import services as work
+    from kehu.work.models import Task
+
+    owner = make_user("owner", roles=("sales_rep",))
+    helper = make_user("helper", roles=("sales_rep",))
+    customer, hidden = make_customer(owner), make_customer(owner)
+    customer.collaborators.add(helper)
+    task = work.create_task(actor=owner, title="报价单", responsible=owner)
+    work.create_task(actor=owner, title="合同", responsible=owner)
+    task.collaborators.add(helper)
+    from django.contrib.contenttypes.models import ContentType
+
+    scoping.rights_for(helper)  # the roles and the types' ids, read before counting
+    ContentType.objects.get_for_models(Customer, Task)
+    with scoping.reads_remembered(), django_assert_num_queries(4):  # links, shares, two lists
+        customers = list(scoping.restrict(Customer.objects.all(), helper))
+        tasks = list(scoping.restrict(Task.objects.all(), helper))
+    assert customers == [customer] and tasks == [task]
+    assert hidden not in customers
+    # outside a remembered read each type asks for its own
+    assert list(scoping.restrict(Task.objects.all(), helper)) == [task]

@@ -449,3 +449,26 @@ def test_a_refused_log_or_contact_keeps_what_was_typed(logged_in, user, make_cus
     assert 'value="钱七"' in page and 'value="qian@example.cn"' in page
     assert '<details class="add-contact" open>' in page
     assert customer.contacts.count() == 0
+
+
+def test_the_customer_page_reads_the_contacts_once_for_the_list_and_the_picker(
+    logged_in, user, make_customer
+):
+    c = make_customer(user)
+    services.add_contact(actor=user, customer=c, name="王五", mobile="13900139000")
+    services.add_contact(actor=user, customer=c, name="张三", mobile="13800138000", is_primary=True)
+    logged_in.get(f"/customers/{c.pk}/")
+    with CaptureQueriesContext(connection) as page:
+        response = logged_in.get(f"/customers/{c.pk}/")
+    picker = (
+        response.content.decode().split('data-testid="with-contacts"')[1].split("</fieldset>")[0]
+    )
+    assert picker.index("张三") < picker.index("王五")  # the primary contact first
+    own_contacts = [
+        q["sql"]
+        for q in page.captured_queries
+        if 'FROM "customers_contact" WHERE' in q["sql"]
+        and "INNER JOIN" not in q["sql"]
+        and "NOT (" not in q["sql"]  # the duplicate check reads other customers' contacts
+    ]
+    assert len(own_contacts) == 1, own_contacts
