@@ -119,6 +119,15 @@ def test_a_team_leader_sees_every_team_below_in_one_question(
     assert team_subtree_ids(set()) == set()
 
 
+def _collaboration(make_user, make_customer):
+    """An owner, a helper, a customer the helper collaborates on and one they do not."""
+    owner = make_user("owner", roles=("sales_rep",))
+    helper = make_user("helper", roles=("sales_rep",))
+    shared, other = make_customer(owner), make_customer(owner)
+    shared.collaborators.add(helper)
+    return owner, helper, shared, other
+
+
 def test_a_collaborator_sees_the_customers_records_through_the_customers_own_list(
     make_user, make_customer, django_assert_num_queries
 ):
@@ -127,10 +136,7 @@ def test_a_collaborator_sees_the_customers_records_through_the_customers_own_lis
     from kehu.customers import services
     from kehu.customers.models import Contact, Interaction
 
-    owner = make_user("owner", roles=("sales_rep",))
-    helper = make_user("helper", roles=("sales_rep",))
-    shared, other = make_customer(owner), make_customer(owner)
-    shared.collaborators.add(helper)
+    owner, helper, shared, other = _collaboration(make_user, make_customer)
     for c in (shared, other):
         services.add_contact(actor=owner, customer=c, name="张三", mobile="13800138000")
         Interaction.objects.create(
@@ -150,10 +156,7 @@ def test_collaborations_of_every_type_are_read_once_while_reads_are_remembered(
     from kehu.work import services as work
     from kehu.work.models import Task
 
-    owner = make_user("owner", roles=("sales_rep",))
-    helper = make_user("helper", roles=("sales_rep",))
-    customer, hidden = make_customer(owner), make_customer(owner)
-    customer.collaborators.add(helper)
+    owner, helper, customer, hidden = _collaboration(make_user, make_customer)
     task = work.create_task(actor=owner, title="报价单", responsible=owner)
     work.create_task(actor=owner, title="合同", responsible=owner)
     task.collaborators.add(helper)
