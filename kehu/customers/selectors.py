@@ -441,12 +441,16 @@ def possible_duplicates(
     ``contacts``: the customer's contacts when the caller has them already."""
     from kehu.customers.services import similar_customer_ids
 
-    ids = similar_customer_ids(customer.name, exclude=customer.pk, limit=limit)
+    # The stored flag (kept current on every write, see kehu.customers.duplicates) says
+    # whether another customer shares this one's distinctive name, a mobile or an e-mail:
+    # unflagged, only the similar-but-different names are left to look for.
+    flagged = customer.possible_duplicate
+    ids = similar_customer_ids(customer.name, exclude=customer.pk, limit=limit, exact=flagged)
     if contacts is None:
         contacts = list(customer.contacts.only("mobile", "email"))
     phones = [c.mobile for c in contacts if c.mobile]
     emails = [c.email.lower() for c in contacts if c.email]
-    if phones or emails:
+    if flagged and (phones or emails):
         # read apart, as a list: as a sub-select beside the names' ids, PostgreSQL walks
         # every customer to test it (seconds at a million)
         shared = Contact.objects.exclude(customer=customer).filter(

@@ -135,7 +135,13 @@ def customer_ticket_timeline(user: Any, customer: Any, limit: int) -> list[Any]:
 
     from kehu.customers.selectors import TimelineEntry
 
-    tickets = tickets_visible_to(user).filter(customer=customer).order_by("-created_at")[:limit]
+    tickets = (
+        tickets_visible_to(user)
+        .filter(customer=customer)
+        .select_related(None)
+        .select_related("assignee", "created_by")  # what an entry shows, nothing more
+        .order_by("-created_at")[:limit]
+    )
     entries = []
     for t in tickets:
         detail = " · ".join(

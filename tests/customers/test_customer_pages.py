@@ -472,3 +472,37 @@ def test_the_customer_page_reads_the_contacts_once_for_the_list_and_the_picker(
         and "NOT (" not in q["sql"]  # the duplicate check reads other customers' contacts
     ]
     assert len(own_contacts) == 1, own_contacts
+
+
+def _duplicate_warnings(client, customer):
+    page = client.get(customer.get_absolute_url()).content.decode()
+    if 'data-testid="duplicate-warning"' not in page:
+        return ""
+    return page.split('data-testid="duplicate-warning"')[1].split("</ul>")[0]
+
+
+def test_duplicate_warnings_on_the_customer_page_by_each_rule(logged_in, user, make_customer):
+    """Same distinctive name, a shared mobile, and a close name: each warns; the stored flag
+    spares the exact look-ups only where it says nothing is shared."""
+    same = make_customer(user, name="温州瑞安机械有限公司")
+    twin = make_customer(user, name="瑞安机械")  # the same distinctive name
+    phone = make_customer(user, name="宁波海天塑机集团")
+    sharer = make_customer(user, name="完全不同的客户")
+    for c in (phone, sharer):
+        services.add_contact(actor=user, customer=c, name="甲", mobile="13700000000")
+    close = make_customer(user, name="嘉兴大地农业")
+    neighbour = make_customer(user, name="嘉兴大地农业发展有限公司")
+    alone = make_customer(user, name="舟山远洋渔业")
+    for c in (same, twin, phone, sharer, close, neighbour, alone):
+        c.refresh_from_db()
+    assert same.possible_duplicate and phone.possible_duplicate
+    assert not close.possible_duplicate and not alone.possible_duplicate
+    assert "瑞安机械" in _duplicate_warnings(logged_in, same)
+    assert "完全不同的客户" in _duplicate_warnings(logged_in, phone)
+    assert "嘉兴大地农业发展有限公司" in _duplicate_warnings(logged_in, close)
+    assert _duplicate_warnings(logged_in, alone) == ""
+    with CaptureQueriesContext(connection) as page:
+        logged_in.get(alone.get_absolute_url())
+    exact = [q for q in page.captured_queries if '"core_key" = ' in q["sql"]]
+    shared = [q for q in page.captured_queries if '"customers_contact"."mobile" IN' in q["sql"]]
+    assert exact == [] and shared == []

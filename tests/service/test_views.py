@@ -214,3 +214,23 @@ def test_assign_button_by_hand_and_by_the_teams_rule(agent_client, make_ticket, 
     assert t.assignee == mate
     assert mate.notifications.filter(kind="ticket.assigned").count() == 1
     assert list(t.assignments.values_list("method", flat=True)) == ["manual", "round_robin"]
+
+
+def test_the_customer_pages_ticket_entries_cost_the_same_for_one_ticket_or_many(
+    agent_client, make_ticket, agent, make_user, make_customer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = make_customer(agent, name="宁波海天塑机集团")
+    make_ticket(actor=agent, customer=customer, subject="首个工单")
+    agent_client.get(customer.get_absolute_url())
+    with CaptureQueriesContext(connection) as one:
+        agent_client.get(customer.get_absolute_url())
+    for i in range(4):  # opened by other people, so each entry names someone else
+        colleague = make_user(f"colleague{i}", roles=("tech_support",))
+        make_ticket(actor=colleague, customer=customer, assignee=colleague, subject=f"工单{i}")
+    with CaptureQueriesContext(connection) as five:
+        page = agent_client.get(customer.get_absolute_url()).content.decode()
+    assert "工单3" in page and "colleague3" in page
+    assert len(five) == len(one)
