@@ -32,6 +32,16 @@ class Role(TrackedModel):
         return self.name
 
 
+# What ``str(user)`` reads: a query that only shows who did something selects these alone.
+NAME_FIELDS = ("username", "display_name", "first_name", "last_name")
+
+
+def name_fields(path: str) -> list[str]:
+    """:data:`NAME_FIELDS` of the user at ``path`` (``"by"`` → ``by__username``, …), for
+    ``only()``."""
+    return [f"{path}__{name}" for name in NAME_FIELDS]
+
+
 class User(AbstractUser):
     """A person who signs in. ``display_name`` is what colleagues see (usually the Chinese name)."""
 

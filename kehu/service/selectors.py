@@ -133,6 +133,7 @@ def customer_ticket_timeline(user: Any, customer: Any, limit: int) -> list[Any]:
     """The customer page's timeline entries for the tickets the viewer may see."""
     from django.utils.translation import gettext as _
 
+    from kehu.accounts.models import name_fields
     from kehu.customers.selectors import TimelineEntry
 
     tickets = (
@@ -140,6 +141,17 @@ def customer_ticket_timeline(user: Any, customer: Any, limit: int) -> list[Any]:
         .filter(customer=customer)
         .select_related(None)
         .select_related("assignee", "created_by")  # what an entry shows, nothing more
+        .only(
+            "number",
+            "subject",
+            "description",
+            "type",
+            "status",
+            "satisfaction_score",
+            "created_at",
+            *name_fields("assignee"),
+            *name_fields("created_by"),
+        )
         .order_by("-created_at")[:limit]
     )
     entries = []

@@ -79,10 +79,23 @@ def wip_limit_for(status: str, team_id: int | None) -> int | None:
 
 
 def tasks_for_customer(user: Any, customer: Any, limit: int = 50) -> list[Task]:
+    """The customer's tasks the user may see, newest change first, with what the customer
+    page's entries show (title, description, status, dates, who is responsible)."""
+    from kehu.accounts.models import name_fields
+
     return list(
         tasks_visible_to(user)
         .filter(customer=customer)
         .select_related("responsible")
+        .only(
+            "title",
+            "description",
+            "status",
+            "due_on",
+            "completed_at",
+            "updated_at",
+            *name_fields("responsible"),
+        )
         .order_by("-updated_at")[:limit]
     )
 

@@ -231,10 +231,26 @@ def test_settings_need_manage_pipelines(client, rep, director, stages):
 
 
 def test_customer_timeline_shows_deals(client, director, make_deal, stages):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     deal = make_deal(director)
     services.move_deal(actor=director, deal=deal, stage=stages["Follow-up"])
-    html = login(client, director).get(f"/customers/{deal.customer_id}/").content.decode()
-    assert deal.title in html
+    url = f"/customers/{deal.customer_id}/"
+    login(client, director).get(url)
+    with CaptureQueriesContext(connection) as one_move:
+        html = client.get(url).content.decode()
+    entries = [e.split("</li>")[0] for e in html.split('<li class="t-deal"')[1:]]
+    moved = [e for e in entries if str(stages["Follow-up"]) in e]
+    assert len(entries) == 2 and deal.title in moved[0]
+    assert str(director) in moved[0]  # who moved it
+    for stage in ("Negotiation", "Follow-up", "Negotiation"):
+        deal.refresh_from_db()
+        services.move_deal(actor=director, deal=deal, stage=stages[stage])
+    with CaptureQueriesContext(connection) as four_moves:
+        html = client.get(url).content.decode()
+    assert html.count('<li class="t-deal"') == 5
+    assert len(four_moves) == len(one_move)
 
 
 def test_add_and_remove_lines_on_the_deal_page(client, director, make_deal):
