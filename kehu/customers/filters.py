@@ -51,8 +51,8 @@ def customers_matching(text: str) -> Q | None:
             .values_list("customer_id", flat=True)
         )
         if isinstance(own_ids, list):
-            return Q(pk__in=sorted(set(own_ids) | holders))
-        return own | Q(pk__in=sorted(holders))
+            return search.compact(Q(pk__in=sorted(set(own_ids) | holders)))
+        return own | search.compact(Q(pk__in=sorted(holders)))
     return own | Q(pk__in=Contact.objects.filter(through).order_by().values("customer_id"))
 
 

@@ -151,3 +151,26 @@ def test_one_index_read_for_several_types_finds_what_each_probe_finds(people, mo
     monkeypatch.setattr(search, "FEW_MATCHES", 1)
     many = search.conditions([Customer, Contact], parse_query("华为"))[Customer]
     assert not isinstance(many.children[0][1], list)
+
+
+def test_a_long_list_of_matches_is_sent_as_one_value_and_still_scoped(
+    client, user, other_user, make_customer
+):
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    mine = [make_customer(user, name=f"华为{i:02d}分公司") for i in range(search.LONG_LIST + 5)]
+    theirs = [make_customer(other_user, name=f"华为{i:02d}办事处") for i in range(3)]
+    ids = [c.pk for c in mine + theirs]
+    compact = search.compact(Q(pk__in=ids))
+    assert isinstance(compact.children[0], search.KeyIn)
+    assert set(Customer.objects.filter(compact).values_list("pk", flat=True)) == set(ids)
+    assert search.compact(Q(pk__in=ids[:3])) == Q(pk__in=ids[:3])  # short lists stay as they are
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get("/customers/?q=华为&limit=200").content.decode()
+    assert all(c.name in html for c in mine)
+    assert not any(c.name in html for c in theirs)
+    one_value = "= ANY(" if connection.vendor == "postgresql" else "json_each("
+    assert any(one_value in q["sql"] for q in page.captured_queries)
