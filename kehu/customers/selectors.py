@@ -99,14 +99,28 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
     """Interactions, orders, returns, merges and changes of the profile, newest first; each
     kind only as far as the user may see it (money only with view_financials). ``customer``
     is one the user sees."""
+    from django.db.models import Prefetch
     from django.utils.translation import gettext as _
 
+    from kehu.accounts.models import name_fields
     from kehu.core.fieldrules import hidden_fields
 
+    # Each kind's query selects what its entries show: every column of every joined table
+    # cost more to ask for than the rows themselves.
     entries: list[TimelineEntry] = []
     interactions = list(
         scoping.restrict_under(
-            customer.interactions.select_related("user").prefetch_related("contacts"),
+            customer.interactions.select_related("user")
+            .only(
+                "customer",
+                "kind",
+                "occurred_at",
+                "summary",
+                "outcome",
+                "next_step",
+                *name_fields("user"),
+            )
+            .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("name"))),
             user,
             Customer,
         )[:limit]
@@ -145,7 +159,17 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
     orders = scoping.restrict_under(
         Order.objects.filter(customer=customer)
         .select_related("sales_rep")
-        .prefetch_related("lines__product"),
+        .only(
+            "customer", "number", "ordered_on", "status", "total_amount", *name_fields("sales_rep")
+        )
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("product").only(
+                    "order", "quantity", "product__name"
+                ),
+            )
+        ),
         user,
         Customer,
     )[:limit]
@@ -166,7 +190,17 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
             )
         )
     returns = scoping.restrict_under(
-        Return.objects.filter(customer=customer).select_related("line__product", "line__order"),
+        Return.objects.filter(customer=customer)
+        .select_related("line__product", "line__order")
+        .only(
+            "customer",
+            "returned_on",
+            "quantity",
+            "amount",
+            "reason",
+            "line__product__name",
+            "line__order__number",
+        ),
         user,
         Customer,
     )[:limit]
@@ -183,7 +217,10 @@ def customer_timeline(user: Any, customer: Customer, *, limit: int = 60) -> list
                 r.line.order.get_absolute_url(),
             )
         )
-    for m in customer.merges.select_related("merged_by")[:limit]:
+    merges = customer.merges.select_related("merged_by").only(
+        "survivor", "merged_name", "merged_at", *name_fields("merged_by")
+    )
+    for m in merges[:limit]:
         entries.append(
             TimelineEntry(
                 "merge",

@@ -506,3 +506,60 @@ def test_duplicate_warnings_on_the_customer_page_by_each_rule(logged_in, user, m
     exact = [q for q in page.captured_queries if '"core_key" = ' in q["sql"]]
     shared = [q for q in page.captured_queries if '"customers_contact"."mobile" IN' in q["sql"]]
     assert exact == [] and shared == []
+
+
+def test_the_timeline_costs_the_same_for_one_entry_of_each_kind_or_many(
+    client, make_user, make_customer
+):
+    """Interactions with their contacts, orders with their lines, returns and merges each
+    show who and what: read with their rows, not one query per entry."""
+    from decimal import Decimal
+
+    from kehu.customers import merging
+    from tests.conftest import force_login_verified
+
+    boss = make_user("boss", roles=("sales_director",))
+    customer = make_customer(boss, name="温州瑞安机械有限公司")
+    product = services.create_product(actor=boss, code="P-1", name="液压泵", price="100")
+
+    def one_of_each(n, person):
+        contact = services.add_contact(actor=person, customer=customer, name=f"联系人{n}")
+        services.log_interaction(
+            actor=person,
+            customer=customer,
+            kind="call",
+            occurred_at=timezone.now() - dt.timedelta(hours=n),
+            summary=f"电话{n}",
+            contacts=[contact],
+        )
+        order = services.create_order(
+            actor=person,
+            customer=customer,
+            ordered_on=timezone.localdate(),
+            lines=[services.LineInput(product=product, quantity=Decimal(3))],
+            sales_rep=person,
+        )
+        services.record_return(
+            actor=person,
+            line=order.lines.get(),
+            quantity=1,
+            reason=f"退货{n}",
+            returned_on=timezone.localdate(),
+        )
+        twin = make_customer(person, name=f"合并对象{n}")
+        merging.merge_customers(actor=boss, survivor=customer, merged=twin, choices={})
+
+    one_of_each(0, boss)
+    force_login_verified(client, boss)
+    client.get(customer.get_absolute_url())
+    with CaptureQueriesContext(connection) as one:
+        client.get(customer.get_absolute_url())
+    for n in range(1, 4):
+        one_of_each(n, make_user(f"rep{n}", display_name=f"销售{n}", roles=("sales_rep",)))
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(customer.get_absolute_url()).content.decode()
+    for n in range(1, 4):
+        assert f"电话{n}" in page and f"联系人{n}" in page and f"退货{n}" in page
+        assert f"合并对象{n}" in page and f"销售{n}" in page
+    assert "液压泵" in page
+    assert len(four) == len(one)
