@@ -494,4 +494,8 @@ def possible_duplicates(
             models.Q(mobile__in=phones) | models.Q(email__in=emails)
         )
         ids += list(shared.values_list("customer_id", flat=True)[:limit])
-    return list(customers_visible_to(user).filter(pk__in=ids)[:limit])
+    from kehu.accounts.models import name_fields
+
+    # what the warning shows: the name, linked, and who manages it
+    shown = customers_visible_to(user).only("name", *name_fields("owner"))
+    return list(shown.filter(pk__in=ids)[:limit])

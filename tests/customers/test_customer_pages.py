@@ -497,10 +497,15 @@ def test_duplicate_warnings_on_the_customer_page_by_each_rule(logged_in, user, m
         c.refresh_from_db()
     assert same.possible_duplicate and phone.possible_duplicate
     assert not close.possible_duplicate and not alone.possible_duplicate
-    assert "瑞安机械" in _duplicate_warnings(logged_in, same)
+    warning = _duplicate_warnings(logged_in, same)
+    assert "瑞安机械" in warning and "林雪" in warning  # and who manages it
     assert "完全不同的客户" in _duplicate_warnings(logged_in, phone)
     assert "嘉兴大地农业发展有限公司" in _duplicate_warnings(logged_in, close)
     assert _duplicate_warnings(logged_in, alone) == ""
+    with CaptureQueriesContext(connection) as page:
+        logged_in.get(same.get_absolute_url())
+    one_user = [q for q in page.captured_queries if 'FROM "accounts_user" WHERE' in q["sql"]]
+    assert len(one_user) == 1  # the signed-in person; each warning's manager came joined
     with CaptureQueriesContext(connection) as page:
         logged_in.get(alone.get_absolute_url())
     exact = [q for q in page.captured_queries if '"core_key" = ' in q["sql"]]
