@@ -10,6 +10,23 @@ from django.db import migrations, models
 OWNER_INDEX = "customers_customer_owner_id_fbb2798e"
 
 
+def refresh_statistics(apps, schema_editor):
+    """On SQLite, statistics for the new index where the table has them already: an index
+    missing from them looks to the planner like a key matching ten rows, and it walked a rep's
+    whole city index for every page (60 ms instead of 25 at a million customers; a search,
+    a second). PostgreSQL keeps statistics per column, which a new index does not change."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return
+        cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'customers_customer' LIMIT 1")
+        if cursor.fetchone() is not None:
+            cursor.execute("ANALYZE customers_customer")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0018_name_index_with_owner"),
@@ -44,4 +61,5 @@ class Migration(migrations.Migration):
             model_name="customer",
             index=models.Index(fields=["owner", "city", "name", "id"], name="cust_owner_city_name"),
         ),
+        migrations.RunPython(refresh_statistics, migrations.RunPython.noop),
     ]
