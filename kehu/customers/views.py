@@ -175,13 +175,16 @@ class CustomerDetailView(ObjectDetailView):
             "may_order": has_perm(user, "order.create"),
             "duplicates": selectors.possible_duplicates(user, obj, contacts=contacts),
             "may_merge": has_perm(user, "customer.delete"),
-            "interaction_form": refused
-            if isinstance(refused, InteractionForm)
-            else InteractionForm(
-                initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
-                customer=obj,
-                contacts=contacts,
+            "interaction_form": (
+                interaction_form := refused
+                if isinstance(refused, InteractionForm)
+                else InteractionForm(
+                    initial={"kind": "call", "occurred_at": now.strftime("%Y-%m-%dT%H:%M")},
+                    customer=obj,
+                    contacts=contacts,
+                )
             ),
+            "interaction_widgets": _interaction_widgets(interaction_form),
             "contact_fields": form_fields(refused)
             if isinstance(refused, ContactForm)
             else _blank_contact_fields(translation.get_language()),
@@ -190,6 +193,32 @@ class CustomerDetailView(ObjectDetailView):
 
     follow_up_form: FollowUpForm | None = None
     refused_form: forms.Form | None = None  # a contact or interaction form sent back
+
+
+# The log form's fields that are the same on every customer page while nothing was sent: the
+# kind (a call), what was said, the outcome, the next step and its date, all empty.
+_SAME_ON_EVERY_PAGE = ("kind", "summary", "outcome", "next_step", "next_follow_up_at")
+
+
+def _interaction_widgets(form: forms.Form) -> dict[str, SafeString]:
+    """The log form's inputs by field name: a form sent back with errors drawn as it is; a
+    blank one from the inputs drawn once per language, with only the time and the contacts
+    drawn for this page (Django's widget templates take a millisecond a field)."""
+    if form.is_bound:
+        return {name: SafeString(form[name]) for name in form.fields}
+    return {
+        **_blank_interaction_widgets(translation.get_language()),
+        "occurred_at": SafeString(form["occurred_at"]),
+        "contacts": SafeString(form["contacts"]),
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_interaction_widgets(language: str | None) -> dict[str, SafeString]:
+    from kehu.customers.forms import InteractionForm
+
+    form = InteractionForm(initial={"kind": "call"})
+    return {name: SafeString(form[name]) for name in _SAME_ON_EVERY_PAGE}
 
 
 @functools.lru_cache(maxsize=8)

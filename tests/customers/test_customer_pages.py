@@ -568,3 +568,26 @@ def test_the_timeline_costs_the_same_for_one_entry_of_each_kind_or_many(
         assert f"合并对象{n}" in page and f"销售{n}" in page
     assert "液压泵" in page
     assert len(four) == len(one)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_log_forms_inputs_drawn_once_are_the_forms_own(language, user, make_customer):
+    from django.utils import translation
+
+    from kehu.customers.forms import InteractionForm
+    from kehu.customers.views import _interaction_widgets
+
+    c = make_customer(user)
+    contact = services.add_contact(actor=user, customer=c, name="张三")
+    with translation.override(language):
+        for _ in range(2):  # drawn, then from what was drawn
+            form = InteractionForm(
+                initial={"kind": "call", "occurred_at": "2026-12-06T09:30"},
+                customer=c,
+                contacts=[contact],
+            )
+            assert _interaction_widgets(form) == {name: str(form[name]) for name in form.fields}
+        sent = InteractionForm({"kind": "visit", "summary": "拜访"}, customer=c)
+        assert not sent.is_valid()
+        drawn = _interaction_widgets(sent)
+        assert 'value="visit" selected' in drawn["kind"] and "拜访" in drawn["summary"]
