@@ -194,7 +194,11 @@ def _page_rows(queryset: QuerySet[T], ordered: QuerySet[T], n: int) -> list[T]:
     17 ms → 7 ms). The rows themselves are then fifty reads by key."""
     if queryset.query.annotations or queryset.query.extra:
         return list(ordered[:n])  # computed columns come with the rows: one step
-    keys = list(dict.fromkeys(ordered.values_list("pk", flat=True)[:n]))
+    found_keys = list(ordered.values_list("pk", flat=True)[:n])
+    keys = list(dict.fromkeys(found_keys))
+    if len(keys) < len(found_keys):
+        # A join repeated a row: read the page as it is, so "more rows" stays right.
+        return list(ordered[:n])
     if not keys:
         return []
     # The rows by key alone: the filters have chosen them already (repeated, a search's

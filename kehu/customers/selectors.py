@@ -478,16 +478,15 @@ def possible_duplicates(
     ``contacts``: the customer's contacts when the caller has them already."""
     from kehu.customers.services import similar_customer_ids
 
-    # The stored flag (kept current on every write, see kehu.customers.duplicates) says
-    # whether another customer shares this one's distinctive name, a mobile or an e-mail:
-    # unflagged, only the similar-but-different names are left to look for.
-    flagged = customer.possible_duplicate
-    ids = similar_customer_ids(customer.name, exclude=customer.pk, limit=limit, exact=flagged)
+    # Looked up live, not taken from the stored possible_duplicate flag: the page must warn
+    # even where the flag lags (an edit in the admin site, two people creating the same
+    # company at the same moment).
+    ids = similar_customer_ids(customer.name, exclude=customer.pk, limit=limit)
     if contacts is None:
         contacts = list(customer.contacts.only("mobile", "email"))
     phones = [c.mobile for c in contacts if c.mobile]
     emails = [c.email.lower() for c in contacts if c.email]
-    if flagged and (phones or emails):
+    if phones or emails:
         # read apart, as a list: as a sub-select beside the names' ids, PostgreSQL walks
         # every customer to test it (seconds at a million)
         shared = Contact.objects.exclude(customer=customer).filter(

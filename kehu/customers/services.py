@@ -96,26 +96,19 @@ def find_existing(
     return None, ""
 
 
-def similar_customer_ids(
-    name: str, *, exclude: int | None = None, limit: int = 5, exact: bool = True
-) -> list[int]:
+def similar_customer_ids(name: str, *, exclude: int | None = None, limit: int = 5) -> list[int]:
     """The ids of customers whose names look like ``name`` (same distinctive part, or close
     to it by rapidfuzz), best first. Candidates come from indexed lookups, never a scan of all
-    names, and only ids and keys are read. ``exact=False``: the caller knows no other
-    customer has the same distinctive part; only the close ones are looked for."""
+    names, and only ids and keys are read."""
     from rapidfuzz import fuzz
 
     key = validators.core_key(name)
     if len(key) < 2:
         return []
-    ids = (
-        list(
-            Customer.objects.filter(core_key=key)
-            .exclude(pk=exclude or 0)
-            .values_list("pk", flat=True)[:limit]
-        )
-        if exact
-        else []
+    ids = list(
+        Customer.objects.filter(core_key=key)
+        .exclude(pk=exclude or 0)
+        .values_list("pk", flat=True)[:limit]
     )
     if len(ids) < limit:
         # Names sharing the first two characters of the distinctive part, scored by similarity.

@@ -132,3 +132,17 @@ def test_a_queryset_with_computed_columns_keeps_them_on_its_rows(customers):
     assert [c.pk for c in page.items] == list(
         qs.order_by("city", "name", "id").values_list("pk", flat=True)[:4]
     )
+
+
+def test_a_join_that_repeats_rows_still_leads_to_the_next_page(user, make_customer):
+    from kehu.customers.models import Tag
+
+    red, blue = Tag.objects.create(name="重点红"), Tag.objects.create(name="重点蓝")
+    for i in range(3):
+        make_customer(user, name=f"标签客户{i}").tags.add(red, blue)
+    qs = Customer.objects.filter(tags__name__startswith="重点")  # each customer twice
+    page = paginate_keyset(qs, ordering=["name"], limit=3)
+    assert page.next_cursor is not None  # six rows match: a page of three has more after it
+    assert [c.pk for c in page.items] == list(
+        qs.order_by("name", "id").values_list("pk", flat=True)[:3]
+    )

@@ -482,8 +482,8 @@ def _duplicate_warnings(client, customer):
 
 
 def test_duplicate_warnings_on_the_customer_page_by_each_rule(logged_in, user, make_customer):
-    """Same distinctive name, a shared mobile, and a close name: each warns; the stored flag
-    spares the exact look-ups only where it says nothing is shared."""
+    """Same distinctive name, a shared mobile, and a close name: each warns, looked up live
+    even where the stored flag lags behind."""
     same = make_customer(user, name="温州瑞安机械有限公司")
     twin = make_customer(user, name="瑞安机械")  # the same distinctive name
     phone = make_customer(user, name="宁波海天塑机集团")
@@ -506,11 +506,10 @@ def test_duplicate_warnings_on_the_customer_page_by_each_rule(logged_in, user, m
         logged_in.get(same.get_absolute_url())
     one_user = [q for q in page.captured_queries if 'FROM "accounts_user" WHERE' in q["sql"]]
     assert len(one_user) == 1  # the signed-in person; each warning's manager came joined
-    with CaptureQueriesContext(connection) as page:
-        logged_in.get(alone.get_absolute_url())
-    exact = [q for q in page.captured_queries if '"core_key" = ' in q["sql"]]
-    shared = [q for q in page.captured_queries if '"customers_contact"."mobile" IN' in q["sql"]]
-    assert exact == [] and shared == []
+    # a flag that lags (set in the admin site, or by two people at the same moment)
+    Customer.objects.filter(pk__in=[same.pk, phone.pk]).update(possible_duplicate=False)
+    assert "瑞安机械" in _duplicate_warnings(logged_in, same)
+    assert "完全不同的客户" in _duplicate_warnings(logged_in, phone)
 
 
 def test_the_timeline_costs_the_same_for_one_entry_of_each_kind_or_many(
