@@ -74,7 +74,7 @@ class InteractionListView(ObjectListView):
         return selectors.interactions_visible_to(user)
 
     def extra_context(self) -> dict[str, Any]:
-        from kehu.accounts.models import User
+        from kehu.accounts.models import NAME_FIELDS, User
 
         user = self.request.user
         actions = {
@@ -82,11 +82,7 @@ class InteractionListView(ObjectListView):
             "export": has_perm(user, "interaction.export"),
             "reassign": has_perm(user, "interaction.change"),
         }
-        people = (
-            User.objects.filter(is_active=True)
-            .order_by("username")
-            .only("pk", "username", "display_name", "first_name", "last_name")
-        )
+        people = User.objects.filter(is_active=True).order_by("username").only("pk", *NAME_FIELDS)
         return {"bulk_actions": actions, "people": list(people) if actions["reassign"] else []}
 
 

@@ -476,6 +476,7 @@ def possible_duplicates(
 ) -> list[Customer]:
     """Customers the user may see that look like this one (name, or a shared mobile/e-mail);
     ``contacts``: the customer's contacts when the caller has them already."""
+    from kehu.accounts.models import name_fields
     from kehu.customers.services import similar_customer_ids
 
     # Looked up live, not taken from the stored possible_duplicate flag: the page must warn
@@ -493,8 +494,6 @@ def possible_duplicates(
             models.Q(mobile__in=phones) | models.Q(email__in=emails)
         )
         ids += list(shared.values_list("customer_id", flat=True)[:limit])
-    from kehu.accounts.models import name_fields
-
     # what the warning shows: the name, linked, and who manages it
     shown = customers_visible_to(user).only("name", *name_fields("owner"))
     return list(shown.filter(pk__in=ids)[:limit])

@@ -111,7 +111,7 @@ class CustomerListView(ObjectListView):
         )
 
     def extra_context(self) -> dict[str, Any]:
-        from kehu.accounts.models import Team, User
+        from kehu.accounts.models import NAME_FIELDS, Team, User
         from kehu.core.permissions import has_perm
         from kehu.customers.models import Tag
 
@@ -122,7 +122,7 @@ class CustomerListView(ObjectListView):
             (u.pk, str(u))
             for u in User.objects.filter(is_active=True)
             .order_by("username")
-            .only("pk", "username", "display_name", "first_name", "last_name")
+            .only("pk", *NAME_FIELDS)
         ]
         return {
             "owner_options": owners,

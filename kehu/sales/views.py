@@ -134,7 +134,7 @@ def draw_cards(deals: list[Deal], *, show_money: bool) -> SafeString:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     _require(request, "deal.view")
-    from kehu.accounts.models import Team, User
+    from kehu.accounts.models import NAME_FIELDS, Team, User
     from kehu.core.selectors import saved_views_for
 
     pipeline = selectors.pipeline_for(request.GET.get("pipeline"))
@@ -153,9 +153,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "show_money": has_perm(request.user, "view_financials"),
         "filterset": filterset,
         "owners": list(
-            User.objects.filter(is_active=True)
-            .order_by("username")
-            .only("pk", "username", "display_name", "first_name", "last_name")
+            User.objects.filter(is_active=True).order_by("username").only("pk", *NAME_FIELDS)
         ),
         "teams": list(Team.objects.order_by("name").only("pk", "name")),
         "table": "sales:board",

@@ -133,7 +133,7 @@ def find_gaps(
 ) -> list[Finding]:
     """Findings for what ``user`` can see (optionally one team's or one goal's table), most
     severe first."""
-    from kehu.accounts.models import User
+    from kehu.accounts.models import NAME_FIELDS, User
     from kehu.customers.models import Customer
     from kehu.work import selectors
 
@@ -176,7 +176,7 @@ def find_gaps(
             (u.pk, u)
             for u in User.objects.filter(
                 pk__in={t.responsible_id for t in tasks if t.responsible_id}
-            ).only("pk", "username", "display_name", "first_name", "last_name")
+            ).only("pk", *NAME_FIELDS)
         )
     }
     customer_ids = {t.customer_id for t in tasks if t.customer_id}

@@ -213,7 +213,7 @@ def _goal_tree_ids(roots: list[int]) -> list[int]:
 
 
 def _people(ids: set[int] | list[int]) -> list[Person]:
-    from kehu.accounts.models import User
+    from kehu.accounts.models import NAME_FIELDS, User
     from kehu.work.models import WorkerProfile
 
     capacity = dict(
@@ -221,9 +221,7 @@ def _people(ids: set[int] | list[int]) -> list[Person]:
             "user_id", "weekly_capacity_hours"
         )
     )
-    users = User.objects.filter(pk__in=ids).only(
-        "pk", "username", "display_name", "first_name", "last_name"
-    )
+    users = User.objects.filter(pk__in=ids).only("pk", *NAME_FIELDS)
     people = [Person(u.pk, str(u), capacity.get(u.pk, Decimal(40))) for u in users]
     people.sort(key=lambda p: (p.name, p.id or 0))
     return people
